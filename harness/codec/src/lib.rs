@@ -1,0 +1,20 @@
+//! rsp-codec: the SGP.22 codec every part of rspcheck speaks through.
+//!
+//! - [`tlv`]: lossless BER-TLV tree (byte-identical re-encoding, DER on edit, bounded parsing).
+//! - [`der`]: content codecs for INTEGER, BOOLEAN, OID, BIT STRING, UTF-8.
+//! - [`schema`]: the SGP.22 v2.5 message schema as data.
+//! - [`named`]: schema decoding into a named tree, validation, pretty printing.
+//! - [`path`]: get/set/insert/remove by named path (scenario mutations, live fuzzing).
+//! - [`message`]: a tree plus its type, the unit the roles work with.
+//! - [`views`]: typed Rust views of the messages the roles build and read.
+
+pub mod der;
+pub mod message;
+pub mod named;
+pub mod path;
+pub mod schema;
+pub mod tlv;
+
+pub use message::{CodecError, Message};
+pub use path::FieldValue;
+pub use tlv::{Class, Limits, Tag, Tlv, TlvError};
