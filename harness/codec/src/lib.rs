@@ -7,13 +7,19 @@
 //! - [`path`]: get/set/insert/remove by named path (scenario mutations, live fuzzing).
 //! - [`message`]: a tree plus its type, the unit the roles work with.
 //! - [`views`]: typed Rust views of the messages the roles build and read.
+//! - [`activation`], [`eid`], [`iccid`]: activation codes (parse, format, lint, redact), EIDs
+//!   (mod-97 check digits), ICCIDs (EF.ICCID BCD, Luhn).
 
+pub mod activation;
 pub mod der;
+pub mod eid;
+pub mod iccid;
 pub mod message;
 pub mod named;
 pub mod path;
 pub mod schema;
 pub mod tlv;
+pub mod views;
 
 pub use message::{CodecError, Message};
 pub use path::FieldValue;
