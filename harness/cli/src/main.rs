@@ -1,3 +1,319 @@
-fn main() {
-    println!("rspcheck");
+//! `rspcheck`: the one binary of the SGP.22 conformance suite and protocol fuzzer.
+//!
+//! Today it carries the codec tools (decode any SGP.22 message, inspect activation codes, EIDs
+//! and ICCIDs). The conformance run, servers, LPA and fuzzer commands arrive with their issues;
+//! `rspcheck` with no command lists what exists.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
+use rsp_codec::eid::{compute_check_digits, Eid};
+use rsp_codec::iccid::Iccid;
+use rsp_codec::named::PrettyOptions;
+use rsp_codec::tlv::Tlv;
+use rsp_codec::{schema, Message};
+
+#[derive(Parser)]
+#[command(
+    name = "rspcheck",
+    version,
+    about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
+    long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
+                  Not yet available (planned): `run` (conformance scenarios and the self-test \
+                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`, `pki`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode an SGP.22 message (DER, as hex or from a file) into a named tree and validate it.
+    Decode {
+        /// Schema type name, e.g. AuthenticateServerResponse (see `rspcheck types`); omit to pick
+        /// by the top-level tag.
+        #[arg(long = "type", short = 't')]
+        ty: Option<String>,
+        /// Hex of the message, `@FILE` for a binary file, or `-` for hex on standard input.
+        input: String,
+        /// Print matching IDs, confirmation-code hashes and keys instead of redacting them.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// List the schema types `decode` knows.
+    Types,
+    /// Activation codes: parse (with field breakdown) and lint.
+    Ac {
+        #[command(subcommand)]
+        action: AcAction,
+    },
+    /// EIDs: verify, or compute the check digits of a 30-digit base.
+    Eid {
+        #[command(subcommand)]
+        action: EidAction,
+    },
+    /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
+    Iccid {
+        /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
+        value: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AcAction {
+    /// Parse an activation code or `LPA:` QR payload.
+    Parse {
+        code: String,
+        /// Enforce the strict character set and form.
+        #[arg(long, conflicts_with = "lab")]
+        strict: bool,
+        /// Accept host:port addresses (lab servers).
+        #[arg(long)]
+        lab: bool,
+        /// Print the matching ID instead of redacting it.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Report what lenient LPAs accept but a conforming SM-DP+ should not issue.
+    Lint { code: String },
+}
+
+#[derive(Subcommand)]
+enum EidAction {
+    /// Verify a 32-digit EID (mod-97 check digits).
+    Check { eid: String },
+    /// Append check digits to a 30-digit base.
+    Compute { base: String },
+}
+
+/// A command's failure: the message and the process exit code.
+struct Failure(String, u8);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => {
+            print_overview();
+            Ok(())
+        }
+        Some(Command::Decode {
+            ty,
+            input,
+            show_secrets,
+        }) => decode(ty.as_deref(), &input, show_secrets),
+        Some(Command::Types) => {
+            for t in schema::ALL_TYPES {
+                let tag = t.tag.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+                println!("{tag:>6}  {}", t.name);
+            }
+            Ok(())
+        }
+        Some(Command::Ac { action }) => activation(action),
+        Some(Command::Eid { action }) => eid(action),
+        Some(Command::Iccid { value }) => iccid(&value),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg, code)) => {
+            eprintln!("rspcheck: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn print_overview() {
+    println!(
+        "rspcheck {} — GSMA SGP.22 eSIM RSP conformance suite and protocol fuzzer",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!();
+    println!("Available now (codec tools):");
+    println!("  rspcheck decode [-t TYPE] HEX|@FILE|-   decode and validate an SGP.22 message");
+    println!("  rspcheck types                          list message types");
+    println!("  rspcheck ac parse|lint CODE             activation codes");
+    println!("  rspcheck eid check|compute VALUE        EID check digits");
+    println!("  rspcheck iccid DIGITS|bcd:HEX           ICCID codings and Luhn check");
+    println!();
+    println!("Planned (see the issues): run, report, fuzz, lpa, pki — the conformance run and");
+    println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
+    println!();
+    println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
+}
+
+fn read_input(input: &str) -> Result<Vec<u8>, Failure> {
+    let usage = |m: String| Failure(m, 2);
+    if let Some(path) = input.strip_prefix('@') {
+        return std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}")));
+    }
+    let text = if input == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+        s
+    } else {
+        input.to_owned()
+    };
+    let clean: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    hex::decode(&clean).map_err(|e| usage(format!("input is not hex: {e}")))
+}
+
+fn decode(ty: Option<&str>, input: &str, show_secrets: bool) -> Result<(), Failure> {
+    let bytes = read_input(input)?;
+    let ty = match ty {
+        Some(name) => schema::lookup(name).ok_or_else(|| {
+            Failure(
+                format!("unknown type {name:?}; `rspcheck types` lists them"),
+                2,
+            )
+        })?,
+        None => {
+            let (tlv, _) = Tlv::parse_prefix(&bytes).map_err(|e| Failure(e.to_string(), 1))?;
+            let candidates: Vec<_> = schema::by_tag(tlv.tag()).collect();
+            // Requests and responses share tags: take the one the bytes fit best (fewest
+            // fields the type does not know, then fewest schema errors).
+            candidates
+                .iter()
+                .copied()
+                .filter_map(|t| {
+                    let m = Message::parse(t, &bytes).ok()?;
+                    let d = m.named();
+                    Some(((d.root.unknown_paths().len(), d.errors.len()), t))
+                })
+                .min_by_key(|(score, _)| *score)
+                .map(|(_, t)| t)
+                .ok_or_else(|| {
+                    Failure(
+                        format!("no message type has tag {}; give --type", tlv.tag()),
+                        1,
+                    )
+                })?
+        }
+    };
+    let message = Message::parse(ty, &bytes).map_err(|e| Failure(e.to_string(), 1))?;
+    let opts = PrettyOptions {
+        redact_secrets: !show_secrets,
+        ..PrettyOptions::default()
+    };
+    print!("{}", message.pretty_with(&opts));
+    let errors = message.validate();
+    if errors.is_empty() {
+        println!("valid {} ({} bytes)", ty.name, bytes.len());
+        Ok(())
+    } else {
+        for e in &errors {
+            println!("error: {e}");
+        }
+        Err(Failure(
+            format!("{} schema error(s) in {}", errors.len(), ty.name),
+            1,
+        ))
+    }
+}
+
+fn activation(action: AcAction) -> Result<(), Failure> {
+    match action {
+        AcAction::Parse {
+            code,
+            strict,
+            lab,
+            show_secrets,
+        } => {
+            let opts = if strict {
+                ParseOptions::strict()
+            } else if lab {
+                ParseOptions::lab()
+            } else {
+                ParseOptions::default()
+            };
+            let ac = ActivationCode::parse(&code, &opts).map_err(|e| Failure(e.to_string(), 1))?;
+            println!("format:                      {}", ac.format);
+            println!("SM-DP+ address:              {}", ac.smdp_address);
+            if show_secrets {
+                println!("matching ID:                 {}", ac.matching_id);
+            } else {
+                println!(
+                    "matching ID:                 <redacted, {} characters>",
+                    ac.matching_id.chars().count()
+                );
+            }
+            println!(
+                "SM-DP+ OID:                  {}",
+                ac.smdp_oid.as_deref().unwrap_or("(none)")
+            );
+            println!(
+                "confirmation code required:  {}",
+                if ac.confirmation_code_required {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
+            if !ac.extra_fields.is_empty() {
+                println!("later-version fields:        {:?}", ac.extra_fields);
+            }
+            let canonical = if show_secrets {
+                ac.to_string()
+            } else {
+                ac.redacted()
+            };
+            println!("canonical:                   {canonical}");
+            Ok(())
+        }
+        AcAction::Lint { code } => {
+            let findings = lint(&code);
+            if findings.is_empty() {
+                println!("no findings");
+                return Ok(());
+            }
+            for f in &findings {
+                println!("{f}");
+            }
+            Err(Failure(format!("{} lint finding(s)", findings.len()), 1))
+        }
+    }
+}
+
+fn eid(action: EidAction) -> Result<(), Failure> {
+    match action {
+        EidAction::Check { eid } => {
+            let e = Eid::parse(&eid).map_err(|e| Failure(e.to_string(), 1))?;
+            println!("valid EID {e} (BCD {})", hex::encode_upper(e.as_bytes()));
+            Ok(())
+        }
+        EidAction::Compute { base } => {
+            let check = compute_check_digits(&base).map_err(|e| Failure(e.to_string(), 1))?;
+            println!("{base}{}", String::from_utf8_lossy(&check));
+            Ok(())
+        }
+    }
+}
+
+fn iccid(value: &str) -> Result<(), Failure> {
+    let parsed = match value.strip_prefix("bcd:") {
+        Some(h) => {
+            let bytes = hex::decode(h).map_err(|e| Failure(format!("not hex: {e}"), 2))?;
+            Iccid::from_bcd(&bytes)
+        }
+        None => Iccid::parse(value),
+    }
+    .map_err(|e| Failure(e.to_string(), 1))?;
+    println!("ICCID:            {}", parsed.as_str());
+    println!("EF.ICCID BCD:     {}", hex::encode_upper(parsed.to_bcd()));
+    println!(
+        "plain-order BCD:  {}",
+        hex::encode_upper(parsed.to_plain_bcd())
+    );
+    println!(
+        "Luhn check digit: {}",
+        if parsed.luhn_valid() {
+            "valid"
+        } else {
+            "INVALID"
+        }
+    );
+    Ok(())
 }

@@ -352,7 +352,9 @@ pub enum ActivationCodeError {
         character: char,
         allowed: &'static str,
     },
-    #[error("SM-DP+ OID {oid:?} (field 4): {reason}")]
+    /// `oid` is quoted only when it is digits and dots; anything else is masked (it may be a
+    /// matching ID shifted by a stray `$`).
+    #[error("SM-DP+ OID {oid} (field 4): {reason}")]
     InvalidOid { oid: String, reason: OidProblem },
     #[error(
         "confirmation-code-required flag (field 5) is {found:?}; the only defined value is \"1\" \
@@ -727,7 +729,7 @@ fn from_split(s: &Split<'_>, opts: &ParseOptions) -> Result<ActivationCode, Acti
         }
         oid => {
             validate_smdp_oid(oid, opts.strict).map_err(|reason| E::InvalidOid {
-                oid: oid.to_string(),
+                oid: oid_for_message(oid),
                 reason,
             })?;
             Some(oid.to_string())
@@ -904,6 +906,16 @@ fn arc_value(arc: &str) -> u64 {
 }
 
 /// Validates a dotted SM-DP+ OID (`strict` forbids leading zeros in arcs).
+/// The OID field as quoted in messages: shown when it looks like an OID attempt (digits and
+/// dots), otherwise masked, because a misplaced `$` can shift the matching ID into this field.
+fn oid_for_message(oid: &str) -> String {
+    if oid.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        format!("{oid:?}")
+    } else {
+        format!("<not an OID, {} characters>", oid.chars().count())
+    }
+}
+
 pub fn validate_smdp_oid(oid: &str, strict: bool) -> Result<(), OidProblem> {
     use OidProblem as P;
     if oid.is_empty() {
@@ -1123,7 +1135,7 @@ pub fn lint(input: &str) -> Vec<LintFinding> {
                 Err(reason) => push(
                     LintCode::NotDottedOid,
                     Some(field),
-                    format!("{value:?} is not a dotted OID: {reason}"),
+                    format!("{} is not a dotted OID: {reason}", oid_for_message(value)),
                 ),
                 Ok(()) => {
                     if let Err(reason) = validate_smdp_oid(value, true) {

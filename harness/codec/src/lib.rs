@@ -7,6 +7,8 @@
 //! - [`path`]: get/set/insert/remove by named path (scenario mutations, live fuzzing).
 //! - [`message`]: a tree plus its type, the unit the roles work with.
 //! - [`views`]: typed Rust views of the messages the roles build and read.
+//! - [`json`], [`status`]: ES9+/ES11/ES12/ES2+ JSON bodies, classified parse errors, and the
+//!   subject/reason status-code catalogue.
 //! - [`activation`], [`eid`], [`iccid`]: activation codes (parse, format, lint, redact), EIDs
 //!   (mod-97 check digits), ICCIDs (EF.ICCID BCD, Luhn).
 
@@ -14,10 +16,12 @@ pub mod activation;
 pub mod der;
 pub mod eid;
 pub mod iccid;
+pub mod json;
 pub mod message;
 pub mod named;
 pub mod path;
 pub mod schema;
+pub mod status;
 pub mod tlv;
 pub mod views;
 

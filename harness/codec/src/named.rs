@@ -201,8 +201,9 @@ impl Cx {
     }
 
     fn unknown<'t>(&mut self, tlv: &'t Tlv, index: Option<usize>) -> Node<'t> {
-        let path = format!("#{}", tlv.tag());
-        self.check_der_length(tlv, &path);
+        if !tlv.has_der_length() {
+            self.check_der_length(tlv, &format!("#{}", tlv.tag()));
+        }
         Node {
             name: Cow::Owned(format!("#{}", tlv.tag())),
             ty: None,

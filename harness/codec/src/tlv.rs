@@ -293,8 +293,9 @@ pub enum Value {
 pub struct Tlv {
     tag: Tag,
     value: Value,
-    /// Number of length octets as encoded: 0 = short form, n = `0x80|n` then n octets. `None`
-    /// once built or edited (DER form).
+    /// Number of length octets as encoded (0 = short form, n = `0x80|n` then n octets), kept
+    /// only when the input used a non-minimal form; `None` means DER form. Every mutation of a
+    /// node goes through a method that clears it, so `None` stays true.
     length_octets: Option<u8>,
     /// Byte offset of the tag in the parsed input.
     offset: Option<usize>,
@@ -417,7 +418,7 @@ impl Tlv {
 
     /// Whether this node's own length field is in DER form (minimal definite length).
     pub fn has_der_length(&self) -> bool {
-        self.length_header_len() == der_length_len(self.content_len())
+        self.length_octets.is_none()
     }
 
     /// Number of length octets this node is written with (1 for the short form).
@@ -427,9 +428,7 @@ impl Tlv {
 
     /// Whether encoding this tree as parsed differs from DER (non-minimal lengths somewhere).
     pub fn is_der(&self) -> bool {
-        let content_len = self.content_len();
-        let own = self.length_header_len() == der_length_len(content_len);
-        own && self.children().iter().all(Tlv::is_der)
+        self.has_der_length() && self.children().iter().all(Tlv::is_der)
     }
 
     /// Length of the content octets as they will be encoded.
@@ -455,7 +454,7 @@ impl Tlv {
 
     /// Encodes keeping the length forms of the input (byte-identical for an untouched tree).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
+        let mut out = Vec::new();
         self.encode_into(&mut out, true);
         out
     }
@@ -468,34 +467,47 @@ impl Tlv {
     }
 
     /// Appends the encoding to `out`; `keep_forms` keeps the remembered length forms.
+    ///
+    /// Two passes: content lengths are computed once bottom-up (pre-order list), then written,
+    /// so encoding stays linear in the tree size whatever its depth.
     pub fn encode_into(&self, out: &mut Vec<u8>, keep_forms: bool) {
-        self.tag.write(out);
-        let len = if keep_forms {
-            self.content_len()
-        } else {
-            self.content_len_der()
+        let mut lens = Vec::new();
+        let total = self.measure(keep_forms, &mut lens);
+        out.reserve(total);
+        let mut next = 0;
+        self.write(out, keep_forms, &lens, &mut next);
+    }
+
+    /// Pushes this node's content length (pre-order) and returns its total encoded length.
+    fn measure(&self, keep_forms: bool, lens: &mut Vec<usize>) -> usize {
+        let slot = lens.len();
+        lens.push(0);
+        let content = match &self.value {
+            Value::Primitive(v) => v.len(),
+            Value::Constructed(c) => c.iter().map(|ch| ch.measure(keep_forms, lens)).sum(),
         };
-        let octets = match self.length_octets {
+        lens[slot] = content;
+        self.tag.encoded_len() + 1 + self.length_octets_for(content, keep_forms) as usize + content
+    }
+
+    fn length_octets_for(&self, len: usize, keep_forms: bool) -> u8 {
+        match self.length_octets {
             Some(n) if keep_forms && fits_length_form(len, n) => n,
             _ => der_length_octets(len),
-        };
-        write_length(out, len, octets);
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>, keep_forms: bool, lens: &[usize], next: &mut usize) {
+        let len = lens[*next];
+        *next += 1;
+        self.tag.write(out);
+        write_length(out, len, self.length_octets_for(len, keep_forms));
         match &self.value {
             Value::Primitive(v) => out.extend_from_slice(v),
-            Value::Constructed(c) => c.iter().for_each(|ch| ch.encode_into(out, keep_forms)),
+            Value::Constructed(c) => c
+                .iter()
+                .for_each(|ch| ch.write(out, keep_forms, lens, next)),
         }
-    }
-
-    fn content_len_der(&self) -> usize {
-        match &self.value {
-            Value::Primitive(v) => v.len(),
-            Value::Constructed(c) => c.iter().map(Tlv::encoded_len_der).sum(),
-        }
-    }
-
-    fn encoded_len_der(&self) -> usize {
-        let len = self.content_len_der();
-        self.tag.encoded_len() + der_length_len(len) + len
     }
 
     /// Parses exactly one TLV; trailing bytes are an error.
@@ -667,7 +679,7 @@ impl Parser<'_> {
             Tlv {
                 tag,
                 value,
-                length_octets: Some(length_octets),
+                length_octets: (length_octets != der_length_octets(len)).then_some(length_octets),
                 offset: Some(pos),
             },
             content_end - pos,

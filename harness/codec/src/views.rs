@@ -363,13 +363,28 @@ impl View for DeviceInfo {
     }
 }
 
-/// `CtxParams1` (its one alternative, ctxParamsForCommonAuthentication).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `CtxParams1` (its one alternative, ctxParamsForCommonAuthentication). `Debug` masks the
+/// matching ID.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CtxParams1 {
     /// Activation-code token, SM-DS event ID, or absent (default SM-DP+). A secret.
     pub matching_id: Option<String>,
     pub device_info: DeviceInfo,
     pub extensions: Vec<Tlv>,
+}
+
+impl std::fmt::Debug for CtxParams1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let masked = self
+            .matching_id
+            .as_ref()
+            .map(|m| format!("<redacted, {} chars>", m.chars().count()));
+        f.debug_struct("CtxParams1")
+            .field("matching_id", &masked)
+            .field("device_info", &self.device_info)
+            .field("extensions", &self.extensions)
+            .finish()
+    }
 }
 
 impl View for CtxParams1 {
@@ -1004,6 +1019,22 @@ mod tests {
         assert_eq!(hex::encode_upper(c.encode()), "A00AA108800435290611A100");
         assert_eq!(CtxParams1::decode(&c.encode()).unwrap(), c);
     }
+
+    #[test]
+    fn debug_masks_the_matching_id() {
+        let c = CtxParams1 {
+            matching_id: Some("04386-AGYFT-A74Y8-3F815".into()),
+            device_info: sample_device_info(),
+            extensions: vec![],
+        };
+        let text = format!("{c:?} {:?}", EuiccSigned1Debug(&c));
+        assert!(!text.contains("AGYFT"), "{text}");
+        assert!(text.contains("<redacted, 23 chars>"));
+    }
+
+    /// Nested use: a struct that derives Debug and holds CtxParams1 stays redacted.
+    #[derive(Debug)]
+    struct EuiccSigned1Debug<'a>(#[allow(dead_code)] &'a CtxParams1);
 
     #[test]
     fn pir_data_matches_digest_example() {

@@ -185,7 +185,7 @@ impl Field {
 
     /// Whether this field's TLV is the type's TLV (no explicit wrapper, not an untagged CHOICE).
     pub fn is_direct(&self) -> bool {
-        !self.explicit && !(self.tag.is_none() && self.ty.is_untagged_choice())
+        !(self.explicit || (self.tag.is_none() && self.ty.is_untagged_choice()))
     }
 }
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Writes libFuzzer seed corpora from the project's vector manifests (vectors/*.toml).
+
+corpus/tlv: every message vector; corpus/sgp22_message: type-index byte + message;
+corpus/activation_code: every activation-code case. The type index is the position of the
+vector's type in rsp_codec::schema::ALL_TYPES, read from schema/defs.rs.
+"""
+import hashlib, os, re, sys, tomllib
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+out = os.path.join(root, "fuzz", "corpus")
+
+defs = open(os.path.join(root, "harness/codec/src/schema/defs.rs")).read()
+names = dict(re.findall(r'pub static (\w+): T = T::new\("([^"]+)"', defs))
+all_types = re.search(r"pub static ALL_TYPES: &\[&T\] = &\[(.*?)\];", defs, re.S).group(1)
+order = [names[n] for n in re.findall(r"&(\w+)", all_types)]
+
+def put(target, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+msgs = tomllib.load(open(os.path.join(root, "vectors/messages.toml"), "rb"))["vector"]
+for v in msgs:
+    data = bytes.fromhex(v["hex"])
+    put("tlv", data)
+    if v["type"] in order:
+        put("sgp22_message", bytes([order.index(v["type"])]) + data)
+acs = tomllib.load(open(os.path.join(root, "vectors/activation-codes.toml"), "rb"))["case"]
+for c in acs:
+    put("activation_code", c["input"].encode())
+# JSON bodies: the snapshot files of the JSON tests hold realistic bodies of every function.
+import glob, json
+for path in glob.glob(os.path.join(root, "harness/codec/tests/snapshots/json_bindings__*.snap")):
+    body = open(path).read().split("---", 2)[-1].strip()
+    for pick in range(16):
+        put("json_body", bytes([pick]) + body.encode())
+for eid in ["89049032123451234512345678901235", "89000000000000000000000000000002"]:
+    put("identifiers", eid.encode())
+    put("identifiers", bytes.fromhex(eid))
+for iccid in ["89000123456789012341", "8949449999999990023F"]:
+    put("identifiers", iccid.encode())
+put("identifiers", bytes.fromhex("98001032547698103214"))
+print(f"seeds: {len(msgs)} messages, {len(acs)} activation codes -> {out}", file=sys.stderr)

@@ -1,0 +1,101 @@
+//! The binary as a user runs it: exit codes, output, redaction.
+
+use std::process::{Command, Output};
+
+fn rspcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rspcheck"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn no_command_lists_commands() {
+    let o = rspcheck(&[]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for cmd in ["decode", "types", "ac parse", "eid check", "iccid"] {
+        assert!(out.contains(cmd), "{cmd} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn decode_detects_type_and_redacts_matching_id() {
+    let ctx = "A01780064142432D3132A10D800435290611A10582030D0000";
+    let o = rspcheck(&["decode", "-t", "CtxParams1", ctx]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("matchingId [80] = <redacted, 6 bytes>"),
+        "{out}"
+    );
+    assert!(!out.contains("ABC-12"));
+    let o = rspcheck(&["decode", "-t", "CtxParams1", "--show-secrets", ctx]);
+    assert!(stdout(&o).contains("\"ABC-12\""));
+}
+
+#[test]
+fn decode_picks_by_tag_and_reports_schema_errors() {
+    let o = rspcheck(&["decode", "BF2E1280100102030405060708090A0B0C0D0E0F10"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("valid GetEuiccChallengeResponse"));
+    let o = rspcheck(&["decode", "BF2E11800F000102030405060708090A0B0C0D0E"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("euiccChallenge: expected 16 bytes, got 15"));
+    let o = rspcheck(&["decode", "BF2E"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = rspcheck(&["decode", "zz"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn activation_code_parse_and_lint() {
+    let o = rspcheck(&[
+        "ac",
+        "parse",
+        "LPA:1$SMDP.GSMA.COM$04386-AGYFT-A74Y8-3F815$$1",
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("SMDP.GSMA.COM") && out.contains("required:  yes"));
+    assert!(!out.contains("04386-AGYFT"), "matching ID leaked:\n{out}");
+    let o = rspcheck(&["ac", "parse", "1$smdp.example.com:8443$X"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        rspcheck(&["ac", "parse", "--lab", "1$smdp.example.com:8443$X"])
+            .status
+            .success()
+    );
+    let o = rspcheck(&["ac", "lint", "1$smdp.gsma.com$abc"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(rspcheck(&["ac", "lint", "1$SMDP.GSMA.COM$ABC"])
+        .status
+        .success());
+}
+
+#[test]
+fn eid_and_iccid() {
+    let o = rspcheck(&["eid", "compute", "890490321234512345123456789012"]);
+    assert_eq!(stdout(&o).trim(), "89049032123451234512345678901235");
+    assert!(
+        rspcheck(&["eid", "check", "89049032123451234512345678901235"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        rspcheck(&["eid", "check", "89049032123451234512345678901335"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let o = rspcheck(&["iccid", "bcd:98001032547698103214"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("89000123456789012341") && out.contains("valid"),
+        "{out}"
+    );
+}
