@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use crate::der::{self, ContentError};
+use crate::eid::Eid;
+use crate::iccid::Iccid;
 use crate::schema::{Field, Kind, OctetsHint, Size, TypeDef};
 use crate::tlv::{to_hex, Tag, Tlv};
 
@@ -632,35 +634,15 @@ fn render_octets(hint: OctetsHint, content: &[u8]) -> String {
         OctetsHint::Version if content.len() == 3 => {
             format!("v{}.{}.{}", content[0], content[1], content[2])
         }
-        OctetsHint::Eid => match bcd_digits(content, false) {
-            Some(d) => d,
-            None => format!("{} (not BCD)", hex_or_empty(content)),
+        OctetsHint::Eid => match Eid::from_bcd_unverified(content) {
+            Ok(eid) if eid.check_digits_valid() => eid.to_digits(),
+            Ok(eid) => format!("{} (check digits invalid)", eid.to_digits()),
+            Err(_) => format!("{} (not BCD)", hex_or_empty(content)),
         },
-        OctetsHint::Iccid => match bcd_digits(content, true) {
-            Some(d) => format!("{d} ({})", to_hex(content)),
-            None => format!("{} (not EF.ICCID BCD)", hex_or_empty(content)),
+        OctetsHint::Iccid => match Iccid::from_bcd(content) {
+            Ok(iccid) => format!("{} ({})", iccid.as_str(), to_hex(content)),
+            Err(_) => format!("{} (not EF.ICCID BCD)", hex_or_empty(content)),
         },
         _ => hex_or_empty(content),
     }
-}
-
-/// Decimal digits of a BCD string; `swapped` reads EF.ICCID coding (low nibble first, trailing F).
-fn bcd_digits(content: &[u8], swapped: bool) -> Option<String> {
-    let mut s = String::with_capacity(content.len() * 2);
-    let mut padded = false;
-    for b in content {
-        let (first, second) = if swapped {
-            (b & 0x0F, b >> 4)
-        } else {
-            (b >> 4, b & 0x0F)
-        };
-        for nib in [first, second] {
-            match nib {
-                0..=9 if !padded => s.push(char::from(b'0' + nib)),
-                0xF if swapped => padded = true,
-                _ => return None,
-            }
-        }
-    }
-    Some(s)
 }
