@@ -1,3 +1,8 @@
-//! rspcheck crypto: ECDSA (P-256, brainpoolP256r1), ECKA, X9.63 KDF, SCP03t, X.509 chains, test PKI.
+//! rsp-crypto: the cryptography SGP.22 roles and verdicts stand on.
 //!
-//! Not built yet: this crate is a placeholder in the workspace layout of DESIGN.md §2.
+//! - [`ecc`]: keys on NIST P-256 and brainpoolP256r1, ECDSA (raw r‖s and DER), ECKA, key files,
+//!   injected randomness.
+
+pub mod ecc;
+
+pub use ecc::{Curve, EccError, PrivateKey, PublicKey, RandomSource, SeededRandom};
