@@ -22,7 +22,7 @@ use rsp_codec::{schema, Message};
     about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
                   Not yet available (planned): `run` (conformance scenarios and the self-test \
-                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`, `pki`."
+                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         action: EidAction,
     },
+    /// Test PKI: generate an SGP.26-shaped certificate set, or verify a set's chains.
+    Pki {
+        #[command(subcommand)]
+        action: PkiAction,
+    },
     /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
     Iccid {
         /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
@@ -79,6 +84,21 @@ enum AcAction {
     },
     /// Report what lenient LPAs accept but a conforming SM-DP+ should not issue.
     Lint { code: String },
+}
+
+#[derive(Subcommand)]
+enum PkiAction {
+    /// Write a complete SGP.26-shaped set (CI, EUM, eUICC, DPauth, DPpb, DPtls, DSauth, DStls,
+    /// operator, and the invalid variants) in the SGP.26 file layout. Same seed, same files.
+    Generate {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Comma-separated: nist, brp.
+        #[arg(long, default_value = "nist,brp")]
+        curves: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -113,6 +133,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Ac { action }) => activation(action),
         Some(Command::Eid { action }) => eid(action),
+        Some(Command::Pki { action }) => pki(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -136,8 +157,9 @@ fn print_overview() {
     println!("  rspcheck ac parse|lint CODE             activation codes");
     println!("  rspcheck eid check|compute VALUE        EID check digits");
     println!("  rspcheck iccid DIGITS|bcd:HEX           ICCID codings and Luhn check");
+    println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
     println!();
-    println!("Planned (see the issues): run, report, fuzz, lpa, pki — the conformance run and");
+    println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
     println!();
     println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
@@ -287,6 +309,40 @@ fn eid(action: EidAction) -> Result<(), Failure> {
         EidAction::Compute { base } => {
             let check = compute_check_digits(&base).map_err(|e| Failure(e.to_string(), 1))?;
             println!("{base}{}", String::from_utf8_lossy(&check));
+            Ok(())
+        }
+    }
+}
+
+fn pki(action: PkiAction) -> Result<(), Failure> {
+    use rsp_crypto::pkigen::{generate_to_dir, GenerateOptions};
+    use rsp_crypto::Curve;
+    match action {
+        PkiAction::Generate { out, seed, curves } => {
+            let curves = curves
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| match c.to_ascii_lowercase().as_str() {
+                    "nist" | "p256" | "p-256" => Ok(Curve::NistP256),
+                    "brp" | "brainpool" | "brainpoolp256r1" => Ok(Curve::BrainpoolP256r1),
+                    other => Err(Failure(
+                        format!("unknown curve {other:?} (use nist, brp)"),
+                        2,
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let opts = GenerateOptions {
+                seed,
+                curves,
+                ..GenerateOptions::default()
+            };
+            let files = generate_to_dir(&out, &opts).map_err(|e| Failure(e.to_string(), 1))?;
+            println!(
+                "wrote {} files to {} (seed {seed}); see manifest.toml there",
+                files.len(),
+                out.display()
+            );
             Ok(())
         }
     }
