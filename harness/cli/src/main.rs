@@ -99,6 +99,15 @@ enum PkiAction {
         #[arg(long, default_value = "nist,brp")]
         curves: String,
     },
+    /// Verify every chain of a set in the SGP.26 layout (SGP.26 itself, or generated): valid
+    /// chains must verify, `invalid/` certificates must be refused for their named reason.
+    Verify {
+        dir: std::path::PathBuf,
+        /// Time to judge validity at (RFC 3339 UTC, e.g. 2026-10-01T00:00:00Z). Required: a
+        /// verdict must not depend on when it was run.
+        #[arg(long)]
+        at: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,6 +167,7 @@ fn print_overview() {
     println!("  rspcheck eid check|compute VALUE        EID check digits");
     println!("  rspcheck iccid DIGITS|bcd:HEX           ICCID codings and Luhn check");
     println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
+    println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
     println!();
     println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
@@ -344,6 +354,27 @@ fn pki(action: PkiAction) -> Result<(), Failure> {
                 out.display()
             );
             Ok(())
+        }
+        PkiAction::Verify { dir, at } => {
+            let at: rsp_crypto::cert::Time =
+                at.parse().map_err(|e| Failure(format!("--at: {e:?}"), 2))?;
+            let set =
+                rsp_crypto::pkiset::PkiSet::load(&dir).map_err(|e| Failure(e.to_string(), 1))?;
+            let reports = set.verify_all(at);
+            for r in &reports {
+                println!("{r}");
+            }
+            let bad = reports.iter().filter(|r| !r.as_expected()).count();
+            println!(
+                "{} chains at {at}: {} as expected, {bad} not",
+                reports.len(),
+                reports.len() - bad
+            );
+            if bad == 0 {
+                Ok(())
+            } else {
+                Err(Failure(format!("{bad} chain(s) not as expected"), 1))
+            }
         }
     }
 }

@@ -99,3 +99,29 @@ fn eid_and_iccid() {
         "{out}"
     );
 }
+
+#[test]
+fn pki_generate_then_verify() {
+    let dir = std::env::temp_dir().join(format!("rspcheck-cli-pki-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let o = rspcheck(&[
+        "pki", "generate", "--out", d, "--seed", "3", "--curves", "nist",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rspcheck(&["pki", "verify", d, "--at", "2026-10-01T00:00:00Z"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("as expected, 0 not"), "{out}");
+    assert!(
+        out.contains("REJECTED") && out.contains("8.1.2/6.3"),
+        "{out}"
+    );
+    // The same set judged far in the future: the DP certificates have expired.
+    let o = rspcheck(&["pki", "verify", d, "--at", "2040-01-01T00:00:00Z"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("FAIL"));
+    let o = rspcheck(&["pki", "verify", d, "--at", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
