@@ -2,10 +2,11 @@
 """Writes libFuzzer seed corpora from the project's vector manifests (vectors/*.toml).
 
 corpus/tlv: every message vector; corpus/sgp22_message: type-index byte + message;
-corpus/activation_code: every activation-code case. The type index is the position of the
-vector's type in rsp_codec::schema::ALL_TYPES, read from schema/defs.rs.
+corpus/activation_code: every activation-code case; corpus/bpp_open: mode byte + mutation ops.
+The type index is the position of the vector's type in rsp_codec::schema::ALL_TYPES, read from
+schema/defs.rs.
 """
-import hashlib, os, re, sys, tomllib
+import glob, hashlib, os, random, re, sys, tomllib
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = os.path.join(root, "fuzz", "corpus")
@@ -31,7 +32,6 @@ acs = tomllib.load(open(os.path.join(root, "vectors/activation-codes.toml"), "rb
 for c in acs:
     put("activation_code", c["input"].encode())
 # JSON bodies: the snapshot files of the JSON tests hold realistic bodies of every function.
-import glob, json
 for path in glob.glob(os.path.join(root, "harness/codec/tests/snapshots/json_bindings__*.snap")):
     body = open(path).read().split("---", 2)[-1].strip()
     for pick in range(16):
@@ -42,4 +42,16 @@ for eid in ["89049032123451234512345678901235", "8900000000000000000000000000000
 for iccid in ["89000123456789012341", "8949449999999990023F"]:
     put("identifiers", iccid.encode())
 put("identifiers", bytes.fromhex("98001032547698103214"))
+# bpp_open builds its own valid BPPs (fixed keys): seeds select each mode (raw / byte-level /
+# tree-level mutations, with or without ReplaceSessionKeys) with a few 4-byte mutation ops.
+rnd = random.Random(0xB99)
+for mode in range(8):
+    for k in range(4):
+        put("bpp_open", bytes([mode]) + bytes(rnd.randrange(256) for _ in range(4 * (k + 1))))
+# Certificates: the SGP.26 set beside the checkout (read here, never copied into the repo) and
+# hand-made shapes from the message vectors' synthetic certificate.
+sgp26 = os.path.join(root, "..", "shared", "vectors", "sgp26")
+for path in glob.glob(os.path.join(sgp26, "**", "*.der"), recursive=True):
+    put("certificate", open(path, "rb").read())
+put("certificate", bytes.fromhex("302E3015A003020102020A1B300A06082A8648CE3D040302300A06082A8648CE3D040302030900" + "11" * 8))
 print(f"seeds: {len(msgs)} messages, {len(acs)} activation codes -> {out}", file=sys.stderr)
