@@ -42,7 +42,6 @@
 //!   with default options stays usable for years.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rsp_codec::der::{encode_oid, BitString};
@@ -57,14 +56,10 @@ use crate::ecc::{
 
 /// GSMA RSP role policy OIDs (`id-rspRole`, SGP.22 §A).
 pub mod role_oid {
-    pub const CI: &str = "2.23.146.1.2.1.0";
-    pub const EUICC: &str = "2.23.146.1.2.1.1";
-    pub const EUM: &str = "2.23.146.1.2.1.2";
-    pub const DP_TLS: &str = "2.23.146.1.2.1.3";
-    pub const DP_AUTH: &str = "2.23.146.1.2.1.4";
-    pub const DP_PB: &str = "2.23.146.1.2.1.5";
-    pub const DS_TLS: &str = "2.23.146.1.2.1.6";
-    pub const DS_AUTH: &str = "2.23.146.1.2.1.7";
+    pub use crate::cert::oid::{
+        ROLE_CI as CI, ROLE_DP_AUTH as DP_AUTH, ROLE_DP_PB as DP_PB, ROLE_DP_TLS as DP_TLS,
+        ROLE_DS_AUTH as DS_AUTH, ROLE_DS_TLS as DS_TLS, ROLE_EUICC as EUICC, ROLE_EUM as EUM,
+    };
 }
 
 /// X.509 extension OIDs used here.
@@ -232,22 +227,13 @@ fn opt_err(option: &'static str, reason: impl Into<String>) -> PkiGenError {
     }
 }
 
-/// The certificate roles of a generated set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Ci,
-    Eum,
-    Euicc,
-    DpAuth,
-    DpPb,
-    DpTls,
-    DsAuth,
-    DsTls,
-    Operator,
-}
+pub use crate::cert::Role;
 
+/// File layout and generation order of the roles a set has (inherent impl on [`cert::Role`](crate::cert::Role)).
 impl Role {
-    pub const ALL: [Role; 9] = [
+    /// Every role a generated set has, in generation order (keys are drawn in this order, so
+    /// changing it changes every file of a seed).
+    pub const GENERATED: [Role; 9] = [
         Role::Ci,
         Role::Eum,
         Role::Euicc,
@@ -260,7 +246,7 @@ impl Role {
     ];
 
     /// Short name used in the manifest.
-    pub fn name(self) -> &'static str {
+    pub fn manifest_name(self) -> &'static str {
         match self {
             Role::Ci => "ci",
             Role::Eum => "eum",
@@ -329,12 +315,6 @@ impl Role {
         (self != Role::Ci).then(|| {
             Path::new(self.dir()).join(format!("PK_{}_{}.pem", self.stems().1, curve.file_tag()))
         })
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -528,7 +508,7 @@ pub fn test_eids(seed: u64, prefix: &str) -> Result<TestEids, PkiGenError> {
 #[derive(Debug, Clone)]
 pub struct CurvePki {
     pub curve: Curve,
-    /// One per [`Role`], in [`Role::ALL`] order.
+    /// One per [`Role`], in [`Role::GENERATED`] order.
     pub certs: Vec<GeneratedCert>,
     /// Key of the untrusted root ([`Defect::UntrustedRoot`]); not written to disk.
     pub unknown_ci_key: PrivateKey,
@@ -705,7 +685,7 @@ impl GeneratedPki {
         for f in self.files() {
             m.push_str("\n[[file]]\n");
             kv(&mut m, "path", &rel_str(&f.path));
-            kv(&mut m, "role", f.role.name());
+            kv(&mut m, "role", f.role.manifest_name());
             kv(&mut m, "curve", f.curve.file_tag());
             kv(&mut m, "kind", f.kind.name());
             m.push_str(&format!("valid = {}\n", f.defect.is_none()));
@@ -1234,12 +1214,12 @@ fn generate_curve(opts: &GenerateOptions, curve: Curve, eids: &TestEids) -> Curv
         Curve::BrainpoolP256r1 => 2,
     };
     let mut rng = SeededRandom::new(derive_seed(opts.seed, stream));
-    let keys: Vec<PrivateKey> = Role::ALL
+    let keys: Vec<PrivateKey> = Role::GENERATED
         .iter()
         .map(|_| PrivateKey::generate(curve, &mut rng))
         .collect();
     let unknown_ci_key = PrivateKey::generate(curve, &mut rng);
-    let key = |r: Role| &keys[Role::ALL.iter().position(|x| *x == r).expect("role")];
+    let key = |r: Role| &keys[Role::GENERATED.iter().position(|x| *x == r).expect("role")];
     let pk = |r: Role| key(r).public_key();
 
     // Serial numbers: per issuer unique, in SGP.26's styles.
