@@ -980,21 +980,6 @@ impl View for InitialiseSecureChannelRequest {
     }
 }
 
-impl InitialiseSecureChannelRequest {
-    /// The data smdpSign covers, minus the eUICC's one-time key: the BF23 content without
-    /// smdpSign (digest §4.3). The caller appends `5F49 41 <euiccOtpk>`.
-    pub fn signed_content(&self) -> Vec<u8> {
-        let mut without_sign = self.clone();
-        without_sign.smdp_sign.clear();
-        let t = without_sign.to_tlv();
-        let mut out = Vec::new();
-        for c in t.children().iter().filter(|c| c.tag() != Tag::of(0x5F37)) {
-            c.encode_into(&mut out, false);
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
