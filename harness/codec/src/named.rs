@@ -517,6 +517,9 @@ pub struct PrettyOptions {
     pub redact_secrets: bool,
     /// Show each node's tag.
     pub show_tags: bool,
+    /// Further secret field names of the caller's domain (e.g. profile K, OPc, PIN values),
+    /// masked like [`SECRET_FIELDS`] when `redact_secrets` is on.
+    pub more_secrets: &'static [&'static str],
 }
 
 impl Default for PrettyOptions {
@@ -524,6 +527,7 @@ impl Default for PrettyOptions {
         PrettyOptions {
             redact_secrets: true,
             show_tags: true,
+            more_secrets: &[],
         }
     }
 }
@@ -554,7 +558,10 @@ fn pretty_into(out: &mut String, node: &Node<'_>, opts: &PrettyOptions, depth: u
     }
     if let Some(content) = node.tlv.content() {
         out.push_str(" = ");
-        if opts.redact_secrets && SECRET_FIELDS.contains(&node.name.as_ref()) {
+        let name = node.name.as_ref();
+        if opts.redact_secrets
+            && (SECRET_FIELDS.contains(&name) || opts.more_secrets.contains(&name))
+        {
             let _ = write!(out, "<redacted, {} bytes>", content.len());
         } else {
             out.push_str(&render_value(node.ty, content));

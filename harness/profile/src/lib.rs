@@ -1,3 +1,18 @@
 //! rspcheck SAIP profile packages: ProfileElements, templates, file-system model, variants, linter.
 //!
-//! Not built yet: this crate is a placeholder in the workspace layout of DESIGN.md §2.
+//! Built so far:
+//! - [`schema`]: the TCA PEDefinitions v3.3.1 types (every ProfileElement alternative, every
+//!   template file PE with all its `File` components, `File`/`Fcp`, the non-file PEs and
+//!   `EUICCResponse`) as `rsp_codec` schema data.
+//! - [`package`]: [`ProfilePackage`], a lossless ordered run of DER ProfileElements with
+//!   per-PE kind, identification, header view, path-named validation and pretty printing.
+//!
+//! Not built yet (DESIGN.md §2): templates and the file-system model, variants, the linter.
+
+pub mod package;
+pub mod schema;
+
+pub use package::{
+    HeaderView, PackageError, PeError, PeKind, ProfileElement, ProfilePackage,
+    PROFILE_SECRET_FIELDS,
+};
