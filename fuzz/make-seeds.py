@@ -54,4 +54,10 @@ sgp26 = os.path.join(root, "..", "shared", "vectors", "sgp26")
 for path in glob.glob(os.path.join(sgp26, "**", "*.der"), recursive=True):
     put("certificate", open(path, "rb").read())
 put("certificate", bytes.fromhex("302E3015A003020102020A1B300A06082A8648CE3D040302300A06082A8648CE3D040302030900" + "11" * 8))
+# Profile packages: the TS.48 profiles beside the checkout (read here, never copied into the
+# repo), whole and cut into their first few PEs.
+for path in glob.glob(os.path.join(root, "..", "shared", "vectors", "ts48-v7", "*.der")):
+    data = open(path, "rb").read()
+    put("profile_decode", data)
+    put("profile_decode", data[:2048])
 print(f"seeds: {len(msgs)} messages, {len(acs)} activation codes -> {out}", file=sys.stderr)

@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         action: PkiAction,
     },
+    /// SAIP profile packages (a run of DER ProfileElements).
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
     Iccid {
         /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
@@ -111,6 +116,18 @@ enum PkiAction {
 }
 
 #[derive(Subcommand)]
+enum ProfileAction {
+    /// Print every ProfileElement as a named tree and validate it against PEDefinitions v3.3.1.
+    Decode {
+        /// Profile package file (DER).
+        file: std::path::PathBuf,
+        /// Print K, OPc, PIN/PUK values and keys instead of redacting them.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum EidAction {
     /// Verify a 32-digit EID (mod-97 check digits).
     Check { eid: String },
@@ -143,6 +160,7 @@ fn main() -> ExitCode {
         Some(Command::Ac { action }) => activation(action),
         Some(Command::Eid { action }) => eid(action),
         Some(Command::Pki { action }) => pki(action),
+        Some(Command::Profile { action }) => profile(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -168,6 +186,7 @@ fn print_overview() {
     println!("  rspcheck iccid DIGITS|bcd:HEX           ICCID codings and Luhn check");
     println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
     println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
+    println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
     println!();
     println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
@@ -374,6 +393,42 @@ fn pki(action: PkiAction) -> Result<(), Failure> {
                 Ok(())
             } else {
                 Err(Failure(format!("{bad} chain(s) not as expected"), 1))
+            }
+        }
+    }
+}
+
+fn profile(action: ProfileAction) -> Result<(), Failure> {
+    match action {
+        ProfileAction::Decode { file, show_secrets } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
+            let package = rsp_profile::ProfilePackage::parse(&bytes)
+                .map_err(|e| Failure(format!("{}: {e}", file.display()), 1))?;
+            let opts = PrettyOptions {
+                redact_secrets: !show_secrets,
+                ..PrettyOptions::default()
+            };
+            print!("{}", package.pretty_with(&opts));
+            let errors = package.validate();
+            let unknown = package.unknowns();
+            for u in &unknown {
+                println!("unknown: {u}");
+            }
+            for e in &errors {
+                println!("error: {e}");
+            }
+            println!(
+                "{} ProfileElements, {} bytes, {} schema error(s), {} unknown field(s)",
+                package.len(),
+                bytes.len(),
+                errors.len(),
+                unknown.len()
+            );
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure(format!("{} schema error(s)", errors.len()), 1))
             }
         }
     }

@@ -125,3 +125,32 @@ fn pki_generate_then_verify() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn profile_decode_ts48() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/ts48-v7/BERTLV_SUCI.der"
+    );
+    if !std::path::Path::new(path).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "TS.48 vectors missing at {path}: CI must have them"
+        );
+        eprintln!("TS.48 vectors not found at {path}; skipped outside CI");
+        return;
+    }
+    let o = rspcheck(&["profile", "decode", path]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("0 schema error(s), 0 unknown field(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("opc [")
+            && !out
+                .lines()
+                .any(|l| l.trim_start().starts_with("opc [") && !l.contains("<redacted"))
+    );
+}

@@ -538,7 +538,7 @@ impl Tlv {
     pub fn parse_prefix_with(input: &[u8], limits: &Limits) -> Result<(Tlv, usize), TlvError> {
         check_size(input, limits)?;
         let mut path = Vec::new();
-        Parser { input, limits }.node(0, input.len(), &mut path)
+        Parser { input, limits }.node(0, input.len(), &mut path, &mut Vec::new())
     }
 
     /// Parses a run of concatenated TLVs (e.g. a profile package: ProfileElements back to back).
@@ -549,7 +549,7 @@ impl Tlv {
     pub fn parse_all_with(input: &[u8], limits: &Limits) -> Result<Vec<Tlv>, TlvError> {
         check_size(input, limits)?;
         let mut path = Vec::new();
-        Parser { input, limits }.children(0, input.len(), 0, &mut path)
+        Parser { input, limits }.children(0, input.len(), &mut path, &mut Vec::new())
     }
 }
 
@@ -627,7 +627,13 @@ impl Parser<'_> {
     }
 
     /// Parses the node starting at `pos`, which must end by `end`.
-    fn node(&self, pos: usize, end: usize, path: &mut Vec<Tag>) -> Result<(Tlv, usize), TlvError> {
+    fn node(
+        &self,
+        pos: usize,
+        end: usize,
+        path: &mut Vec<Tag>,
+        scratch: &mut Vec<Tlv>,
+    ) -> Result<(Tlv, usize), TlvError> {
         if pos >= end {
             return Err(self.err(TlvErrorKind::Empty, pos, path));
         }
@@ -642,7 +648,7 @@ impl Parser<'_> {
         }
         let (tag, tag_len) = self.tag(pos, end, path)?;
         path.push(tag);
-        let result = self.after_tag(pos, tag, tag_len, end, path);
+        let result = self.after_tag(pos, tag, tag_len, end, path, scratch);
         path.pop();
         result
     }
@@ -654,6 +660,7 @@ impl Parser<'_> {
         tag_len: usize,
         end: usize,
         path: &mut Vec<Tag>,
+        scratch: &mut Vec<Tlv>,
     ) -> Result<(Tlv, usize), TlvError> {
         let len_pos = pos + tag_len;
         let (len, length_octets) = self.length(len_pos, end, path)?;
@@ -671,7 +678,7 @@ impl Parser<'_> {
         }
         let content_end = content_start + len;
         let value = if tag.is_constructed() {
-            Value::Constructed(self.children(content_start, content_end, path.len(), path)?)
+            Value::Constructed(self.children(content_start, content_end, path, scratch)?)
         } else {
             Value::Primitive(self.input[content_start..content_end].to_vec())
         };
@@ -686,21 +693,29 @@ impl Parser<'_> {
         ))
     }
 
+    /// Children are collected on one shared stack and moved into an exactly sized `Vec`: one
+    /// allocation per constructed node instead of repeated growth.
     fn children(
         &self,
         mut pos: usize,
         end: usize,
-        depth: usize,
         path: &mut Vec<Tag>,
+        scratch: &mut Vec<Tlv>,
     ) -> Result<Vec<Tlv>, TlvError> {
-        debug_assert_eq!(depth, path.len());
-        let mut out = Vec::new();
+        let start = scratch.len();
         while pos < end {
-            let (child, used) = self.node(pos, end, path)?;
-            out.push(child);
-            pos += used;
+            match self.node(pos, end, path, scratch) {
+                Ok((child, used)) => {
+                    scratch.push(child);
+                    pos += used;
+                }
+                Err(e) => {
+                    scratch.truncate(start);
+                    return Err(e);
+                }
+            }
         }
-        Ok(out)
+        Ok(scratch.drain(start..).collect())
     }
 
     fn tag(&self, pos: usize, end: usize, path: &[Tag]) -> Result<(Tag, usize), TlvError> {
