@@ -6,9 +6,12 @@
 //!   `EUICCResponse`) as `rsp_codec` schema data.
 //! - [`package`]: [`ProfilePackage`], a lossless ordered run of DER ProfileElements with
 //!   per-PE kind, identification, header view, path-named validation and pretty printing.
+//! - [`builder`]: profiles from a short TOML description (ICCID, IMSI, K/OPc, algorithm, PINs,
+//!   optional parts) — the reference SM-DP+'s inventory.
 //!
-//! Not built yet (DESIGN.md §2): templates and the file-system model, variants, the linter.
+//! Not built yet (DESIGN.md §2): compatibility variants.
 
+pub mod builder;
 pub mod package;
 pub mod schema;
 
