@@ -125,6 +125,12 @@ enum ProfileAction {
         #[arg(long)]
         show_secrets: bool,
     },
+    /// Build a profile package from a TOML description (see vectors/profiles/).
+    Build {
+        description: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,6 +193,7 @@ fn print_overview() {
     println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
     println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
     println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
+    println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!();
     println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
@@ -430,6 +437,19 @@ fn profile(action: ProfileAction) -> Result<(), Failure> {
             } else {
                 Err(Failure(format!("{} schema error(s)", errors.len()), 1))
             }
+        }
+        ProfileAction::Build { description, out } => {
+            use rsp_profile::builder::{build_der, ProfileDescription};
+            let text = std::fs::read_to_string(&description)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", description.display()), 2))?;
+            let desc = ProfileDescription::from_toml(&text)
+                .map_err(|e| Failure(format!("{}: {e}", description.display()), 1))?;
+            let der = build_der(&desc)
+                .map_err(|e| Failure(format!("{}: {e}", description.display()), 1))?;
+            std::fs::write(&out, &der)
+                .map_err(|e| Failure(format!("cannot write {}: {e}", out.display()), 2))?;
+            println!("wrote {} ({} bytes)", out.display(), der.len());
+            Ok(())
         }
     }
 }

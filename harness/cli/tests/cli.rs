@@ -154,3 +154,36 @@ fn profile_decode_ts48() {
                 .any(|l| l.trim_start().starts_with("opc [") && !l.contains("<redacted"))
     );
 }
+
+#[test]
+fn profile_build_matches_the_committed_vector() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/profiles");
+    let out = std::env::temp_dir().join(format!("rspcheck-cli-build-{}.der", std::process::id()));
+    let o = rspcheck(&[
+        "profile",
+        "build",
+        &format!("{dir}/minimal-milenage.toml"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let built = std::fs::read(&out).unwrap();
+    assert_eq!(
+        built,
+        std::fs::read(format!("{dir}/minimal-milenage.der")).unwrap()
+    );
+    let o = rspcheck(&["profile", "decode", out.to_str().unwrap()]);
+    assert!(stdout(&o).contains("0 schema error(s), 0 unknown field(s)"));
+    std::fs::remove_file(&out).unwrap();
+    let bad = std::env::temp_dir().join(format!("rspcheck-cli-bad-{}.toml", std::process::id()));
+    std::fs::write(&bad, "iccid = \"1\"\n").unwrap();
+    let o = rspcheck(&[
+        "profile",
+        "build",
+        bad.to_str().unwrap(),
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::remove_file(&bad).unwrap();
+}
