@@ -125,6 +125,13 @@ enum ProfileAction {
         #[arg(long)]
         show_secrets: bool,
     },
+    /// Structure and compatibility findings (rule id, severity, PE, path, explanation).
+    /// Exits 1 when any finding is an error.
+    Lint {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Build a profile package from a TOML description (see vectors/profiles/).
     Build {
         description: std::path::PathBuf,
@@ -193,6 +200,7 @@ fn print_overview() {
     println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
     println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
     println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
+    println!("  rspcheck profile lint FILE [--json]      structure and compatibility findings");
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!();
     println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
@@ -436,6 +444,27 @@ fn profile(action: ProfileAction) -> Result<(), Failure> {
                 Ok(())
             } else {
                 Err(Failure(format!("{} schema error(s)", errors.len()), 1))
+            }
+        }
+        ProfileAction::Lint { file, json } => {
+            use rsp_profile::lint::{lint, max_severity, to_json, Severity};
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
+            let package = rsp_profile::ProfilePackage::parse(&bytes)
+                .map_err(|e| Failure(format!("{}: {e}", file.display()), 1))?;
+            let findings = lint(&package);
+            if json {
+                println!("{}", to_json(&findings));
+            } else {
+                for f in &findings {
+                    println!("{f}");
+                }
+                println!("{} finding(s)", findings.len());
+            }
+            if max_severity(&findings) == Some(Severity::Error) {
+                Err(Failure("the profile has errors".into(), 1))
+            } else {
+                Ok(())
             }
         }
         ProfileAction::Build { description, out } => {

@@ -187,3 +187,28 @@ fn profile_build_matches_the_committed_vector() {
     assert_eq!(o.status.code(), Some(1));
     std::fs::remove_file(&bad).unwrap();
 }
+
+#[test]
+fn profile_lint_of_built_profiles_has_no_errors() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/profiles");
+    for name in [
+        "minimal-milenage",
+        "usim-isim-full",
+        "iccid19-operational",
+        "tuak256",
+    ] {
+        let file = format!("{dir}/{name}.der");
+        let o = rspcheck(&["profile", "lint", &file]);
+        assert!(o.status.success(), "{name}:\n{}", stdout(&o));
+        let o = rspcheck(&["profile", "lint", "--json", &file]);
+        let out = stdout(&o);
+        assert!(out.trim_start().starts_with('['), "{out}");
+        assert!(!out.contains("\"error\""), "{name}: {out}");
+    }
+    let o = rspcheck(&[
+        "profile",
+        "lint",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}

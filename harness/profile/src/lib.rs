@@ -8,10 +8,13 @@
 //!   per-PE kind, identification, header view, path-named validation and pretty printing.
 //! - [`builder`]: profiles from a short TOML description (ICCID, IMSI, K/OPc, algorithm, PINs,
 //!   optional parts) — the reference SM-DP+'s inventory.
+//! - [`lint`]: structure and compatibility rules (digest §7.6), each with a stable id, severity,
+//!   PE, path and an explanation; JSON output.
 //!
 //! Not built yet (DESIGN.md §2): compatibility variants.
 
 pub mod builder;
+pub mod lint;
 pub mod package;
 pub mod schema;
 
