@@ -60,4 +60,8 @@ for path in glob.glob(os.path.join(root, "..", "shared", "vectors", "ts48-v7", "
     data = open(path, "rb").read()
     put("profile_decode", data)
     put("profile_decode", data[:2048])
+    put("profile_expand", data)
+for path in glob.glob(os.path.join(root, "vectors", "profiles", "*.der")):
+    put("profile_decode", open(path, "rb").read())
+    put("profile_expand", open(path, "rb").read())
 print(f"seeds: {len(msgs)} messages, {len(acs)} activation codes -> {out}", file=sys.stderr)

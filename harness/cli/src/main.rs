@@ -125,6 +125,14 @@ enum ProfileAction {
         #[arg(long)]
         show_secrets: bool,
     },
+    /// The file system a conforming eUICC must create from the profile (templates expanded,
+    /// fill patterns and contents applied), with PIN/PUK/AKA/SD summaries (secrets redacted).
+    Fs {
+        file: std::path::PathBuf,
+        /// Show contents as length + digest instead of bytes.
+        #[arg(long)]
+        digest: bool,
+    },
     /// Structure and compatibility findings (rule id, severity, PE, path, explanation).
     /// Exits 1 when any finding is an error.
     Lint {
@@ -200,6 +208,7 @@ fn print_overview() {
     println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
     println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
     println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
+    println!("  rspcheck profile fs FILE [--digest]      the file system the profile creates");
     println!("  rspcheck profile lint FILE [--json]      structure and compatibility findings");
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!();
@@ -445,6 +454,20 @@ fn profile(action: ProfileAction) -> Result<(), Failure> {
             } else {
                 Err(Failure(format!("{} schema error(s)", errors.len()), 1))
             }
+        }
+        ProfileAction::Fs { file, digest } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
+            let package = rsp_profile::ProfilePackage::parse(&bytes)
+                .map_err(|e| Failure(format!("{}: {e}", file.display()), 1))?;
+            let fs = rsp_profile::expand::expand(&package)
+                .map_err(|e| Failure(format!("{}: {e}", file.display()), 1))?;
+            if digest {
+                print!("{fs:#}");
+            } else {
+                print!("{fs}");
+            }
+            Ok(())
         }
         ProfileAction::Lint { file, json } => {
             use rsp_profile::lint::{lint, max_severity, to_json, Severity};

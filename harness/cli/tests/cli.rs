@@ -212,3 +212,21 @@ fn profile_lint_of_built_profiles_has_no_errors() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn profile_fs_of_a_built_profile() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../vectors/profiles/minimal-milenage.der"
+    );
+    let o = rspcheck(&["profile", "fs", file]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("MF/ADF.USIM/EF.IMSI"), "{out}");
+    assert!(
+        out.contains("K <redacted") && !out.contains("OPc 0"),
+        "{out}"
+    );
+    let o = rspcheck(&["profile", "fs", "--digest", file]);
+    assert!(stdout(&o).contains("fnv1a"));
+}

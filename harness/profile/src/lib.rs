@@ -8,15 +8,21 @@
 //!   per-PE kind, identification, header view, path-named validation and pretty printing.
 //! - [`builder`]: profiles from a short TOML description (ICCID, IMSI, K/OPc, algorithm, PINs,
 //!   optional parts) — the reference SM-DP+'s inventory.
+//! - [`templates`]: the TCA template registry (files, FIDs, sizes, SFIs, defaults, created by
+//!   default or not).
+//! - [`expand`]: the file system a conforming eUICC must create from a profile, plus PIN/PUK,
+//!   AKA, security-domain and application summaries (secrets redacted).
 //! - [`lint`]: structure and compatibility rules (digest §7.6), each with a stable id, severity,
 //!   PE, path and an explanation; JSON output.
 //!
 //! Not built yet (DESIGN.md §2): compatibility variants.
 
 pub mod builder;
+pub mod expand;
 pub mod lint;
 pub mod package;
 pub mod schema;
+pub mod templates;
 
 pub use package::{
     HeaderView, PackageError, PeError, PeKind, ProfileElement, ProfilePackage,
