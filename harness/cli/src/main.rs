@@ -133,6 +133,14 @@ enum ProfileAction {
         #[arg(long)]
         digest: bool,
     },
+    /// Write semantically equivalent variants (explicit, compressed, omit-<param>, efFileSize
+    /// encodings, template-version swaps) with a manifest; each is checked to expand to the
+    /// same file system as the source.
+    Variants {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Structure and compatibility findings (rule id, severity, PE, path, explanation).
     /// Exits 1 when any finding is an error.
     Lint {
@@ -210,6 +218,7 @@ fn print_overview() {
     println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
     println!("  rspcheck profile fs FILE [--digest]      the file system the profile creates");
     println!("  rspcheck profile lint FILE [--json]      structure and compatibility findings");
+    println!("  rspcheck profile variants FILE --out DIR equivalent variants + manifest");
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!();
     println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
@@ -467,6 +476,28 @@ fn profile(action: ProfileAction) -> Result<(), Failure> {
             } else {
                 print!("{fs}");
             }
+            Ok(())
+        }
+        ProfileAction::Variants { file, out } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
+            let package = rsp_profile::ProfilePackage::parse(&bytes)
+                .map_err(|e| Failure(format!("{}: {e}", file.display()), 1))?;
+            let set = rsp_profile::variants::variants(&package);
+            set.write(&out)
+                .map_err(|e| Failure(format!("cannot write {}: {e}", out.display()), 2))?;
+            for v in &set.variants {
+                println!("variant  {:<40} {}", v.name, v.description);
+            }
+            for (name, why) in &set.skipped {
+                println!("skipped  {name:<40} {why}");
+            }
+            println!(
+                "{} variants, {} skipped; see {}/manifest.toml",
+                set.variants.len(),
+                set.skipped.len(),
+                out.display()
+            );
             Ok(())
         }
         ProfileAction::Lint { file, json } => {

@@ -230,3 +230,28 @@ fn profile_fs_of_a_built_profile() {
     let o = rspcheck(&["profile", "fs", "--digest", file]);
     assert!(stdout(&o).contains("fnv1a"));
 }
+
+#[test]
+fn profile_variants_are_written_and_decode() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../vectors/profiles/usim-isim-full.der"
+    );
+    let dir = std::env::temp_dir().join(format!("rspcheck-cli-variants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = rspcheck(&["profile", "variants", file, "--out", dir.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(dir.join("manifest.toml").exists());
+    let ders: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "der"))
+        .collect();
+    assert!(ders.len() >= 4, "{out}");
+    for d in ders {
+        let o = rspcheck(&["profile", "decode", d.path().to_str().unwrap()]);
+        assert!(o.status.success(), "{}", d.path().display());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

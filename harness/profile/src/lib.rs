@@ -14,8 +14,9 @@
 //!   AKA, security-domain and application summaries (secrets redacted).
 //! - [`lint`]: structure and compatibility rules (digest §7.6), each with a stable id, severity,
 //!   PE, path and an explanation; JSON output.
-//!
-//! Not built yet (DESIGN.md §2): compatibility variants.
+//! - [`variants`]: semantically equivalent variants of a profile (explicit, compressed, each
+//!   DEFAULT/optional parameter omitted or written out, efFileSize encodings, template-version
+//!   swaps), each checked to expand to the source's file system.
 
 pub mod builder;
 pub mod expand;
@@ -23,6 +24,7 @@ pub mod lint;
 pub mod package;
 pub mod schema;
 pub mod templates;
+pub mod variants;
 
 pub use package::{
     HeaderView, PackageError, PeError, PeKind, ProfileElement, ProfilePackage,

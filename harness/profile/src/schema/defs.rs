@@ -767,7 +767,7 @@ pub static PE_PIN_CODES: T = T::new("PE-PINCodes", 0x30, Sequence(&[
 pub static PUK_CONFIGURATION: T = T::new("PUKConfiguration", 0x30, Sequence(&[
     F::new("keyReference", 0x80, &PUK_KEY_REFERENCE),
     F::new("pukValue", 0x81, &OCTET8),
-    F::default("maxNumOfAttemps-retryNumLeft", 0x82, &UINT8, &[0xAA]),
+    F::default("maxNumOfAttemps-retryNumLeft", 0x82, &UINT8, &[0x00, 0xAA]),
 ]));
 
 pub static PE_PUK_CODES: T = T::new("PE-PUKCodes", 0x30, Sequence(&[
