@@ -812,27 +812,6 @@ fn label_of(field: &str) -> String {
     }
 }
 
-const FILE_PES: &[&str] = &[
-    "mf",
-    "cd",
-    "telecom",
-    "usim",
-    "opt-usim",
-    "isim",
-    "opt-isim",
-    "phonebook",
-    "gsm-access",
-    "csim",
-    "opt-csim",
-    "eap",
-    "df-5gs",
-    "df-saip",
-    "df-snpn",
-    "df-5gprose",
-    "iot",
-    "opt-iot",
-];
-
 impl Expander {
     fn pe(&mut self, index: usize, pe: &ProfileElement) -> Result<(), ExpandError> {
         let kind = match pe.kind() {
@@ -840,7 +819,7 @@ impl Expander {
             crate::PeKind::Unknown(_) => return Ok(()),
         };
         let label = pe.label(index);
-        if FILE_PES.contains(&kind) {
+        if crate::schema::is_file_system_pe(kind) {
             return self.file_pe(index, &label, kind, pe);
         }
         match kind {

@@ -192,28 +192,6 @@ pub fn max_severity(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
 
-/// File-system PEs (template-based, `File` components).
-const FILE_PES: &[&str] = &[
-    "mf",
-    "cd",
-    "telecom",
-    "usim",
-    "opt-usim",
-    "isim",
-    "opt-isim",
-    "phonebook",
-    "gsm-access",
-    "csim",
-    "opt-csim",
-    "eap",
-    "df-5gs",
-    "df-saip",
-    "df-snpn",
-    "df-5gprose",
-    "iot",
-    "opt-iot",
-];
-
 /// PE kinds that may occur at most once (pysim `check_number_of_occurrence`, plus header/mf).
 const AT_MOST_ONCE: &[&str] = &[
     "header", "mf", "end", "cd", "telecom", "usim", "isim", "csim", "opt-usim", "opt-isim",
@@ -1117,7 +1095,7 @@ fn omitted_defaults(n: &Node<'_>, fields: &[&str]) -> Vec<&'static str> {
 }
 
 fn is_file_pe(pe: &ProfileElement) -> bool {
-    matches!(pe.kind(), PeKind::Known(k) if FILE_PES.contains(&k))
+    matches!(pe.kind(), PeKind::Known(k) if crate::schema::is_file_system_pe(k))
 }
 
 fn is_type(n: &Node<'_>, ty: &'static TypeDef) -> bool {

@@ -33,9 +33,51 @@ pub fn pe_tag(name: &str) -> Option<Tag> {
     PROFILE_ELEMENT.field(name).and_then(|f| f.wire_tag())
 }
 
+/// Whether a `ProfileElement` alternative is a template-based file-system PE (mf, usim,
+/// df-5gs, …): derived from the schema, those are the PE types with a `templateID` component.
+pub fn is_file_system_pe(name: &str) -> bool {
+    PROFILE_ELEMENT
+        .field(name)
+        .is_some_and(|f| f.ty.field("templateID").is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_system_pes_come_from_the_schema() {
+        let fs: Vec<&str> = PROFILE_ELEMENT
+            .fields()
+            .iter()
+            .map(|f| f.name)
+            .filter(|n| is_file_system_pe(n))
+            .collect();
+        assert_eq!(
+            fs,
+            [
+                "mf",
+                "cd",
+                "telecom",
+                "usim",
+                "opt-usim",
+                "isim",
+                "opt-isim",
+                "phonebook",
+                "gsm-access",
+                "csim",
+                "opt-csim",
+                "eap",
+                "df-5gs",
+                "df-saip",
+                "df-snpn",
+                "df-5gprose",
+                "iot",
+                "opt-iot"
+            ]
+        );
+        assert!(!is_file_system_pe("pinCodes") && !is_file_system_pe("nope"));
+    }
 
     #[test]
     fn profile_element_tags_follow_automatic_tagging() {
