@@ -222,16 +222,6 @@ const SERVICE_DEPS: &[(&str, &[&str])] = &[
     ("profile-b-p256", &["usim", "isim"]),
 ];
 
-/// Template EFs whose template gives a non-`FF` default fill pattern (digest §7.3): overriding
-/// their proprietaryEFInfo without restating the pattern is the ≤v2.2 pitfall. (template OID
-/// prefix, file component name, default).
-const TEMPLATE_DEFAULT_PATTERNS: &[(&str, &str, &str)] = &[
-    ("2.23.143.1.2.4", "ef-keys", "07FF…FF"),
-    ("2.23.143.1.2.4", "ef-keysPS", "07FF…FF"),
-    ("2.23.143.1.2.4", "ef-hpplmn", "0A"),
-    ("2.23.143.1.2.4", "ef-ad", "00000002"),
-];
-
 /// Explanation of SAIP-COMPAT-007.
 const OMITTED_DEFAULT_EXPLANATION: &str = "Correct as is: DER requires leaving out a value equal \
      to its DEFAULT. Some eUICCs are reported (digest §7.6, unconfirmed) to fail PEs that rely on \
@@ -839,9 +829,12 @@ impl Cx<'_> {
         };
         let mut hits = Vec::new();
         for file in &alt.children {
-            let Some(&(_, _, default)) = TEMPLATE_DEFAULT_PATTERNS
-                .iter()
-                .find(|(t, f, _)| template_base(&tid) == *t && file.name == *f)
+            // Template EFs with a default content pattern (digest §7.3): overriding their
+            // proprietaryEFInfo without restating the pattern is the ≤v2.2 pitfall.
+            let Some(default) = crate::templates::lookup(&tid)
+                .and_then(|t| t.file(&file.name))
+                .map(|f| f.default)
+                .filter(|d| *d != crate::templates::DefaultContent::None)
             else {
                 continue;
             };

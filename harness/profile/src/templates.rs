@@ -76,6 +76,22 @@ pub enum DefaultContent {
     Bytes(&'static [u8]),
 }
 
+/// `0A`, `07FF…FF`, `FF…FF0000000001FFFF`; `-` when there is no default.
+impl fmt::Display for DefaultContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DefaultContent::None => f.write_str("-"),
+            DefaultContent::Bytes(b) => f.write_str(&hex::encode_upper(b)),
+            DefaultContent::Fill { head, fill, tail } => write!(
+                f,
+                "{}{fill:02X}…{fill:02X}{}",
+                hex::encode_upper(head),
+                hex::encode_upper(tail)
+            ),
+        }
+    }
+}
+
 impl DefaultContent {
     /// The default content of one record / one transparent body of `len` bytes (`None` when
     /// the template gives no default).
