@@ -1,7 +1,5 @@
 //! File-system expansion of the TS.48 v7 test profiles, robustness and size bounds.
 
-use std::path::PathBuf;
-
 use proptest::prelude::*;
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_profile::expand::{expand, ExpandError};
@@ -39,26 +37,11 @@ const PROFILES: &[&str] = &[
     "NoBERTLV_NoRAMRFM",
 ];
 
-fn vector_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ts48-v7")
-}
+mod common;
 
 /// The profile bytes; `None` (loudly) when the vectors are absent, a failure under CI.
 fn load(name: &str) -> Option<Vec<u8>> {
-    let path = vector_dir().join(format!("{name}.der"));
-    match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("TS.48 vector {} missing under CI: {e}", path.display());
-            }
-            eprintln!(
-                "SKIPPED: TS.48 vector {} not available ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+    common::load_ts48(&format!("{name}.der"))
 }
 
 #[test]

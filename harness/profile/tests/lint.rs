@@ -5,8 +5,6 @@
 //! read from the shared vector store (never copied into the repo): missing vectors fail under
 //! `CI=true` and skip loudly otherwise.
 
-use std::path::PathBuf;
-
 use rsp_codec::der;
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_profile::lint::{lint, max_severity, to_json, Finding, RuleId, Severity};
@@ -705,29 +703,8 @@ fn every_rule_has_id_title_and_unique_id() {
 
 // ------------------------------------------------------------------ TS.48
 
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ts48-v7")
-}
-
-fn load(name: &str) -> Option<Vec<u8>> {
-    let path = vectors_dir().join(name);
-    match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "CI=true and TS.48 vector {} is missing: {e}",
-                path.display()
-            )
-        }
-        Err(e) => {
-            eprintln!(
-                "!!! SKIPPING: TS.48 vector {} not readable ({e}); set up ../shared/vectors",
-                path.display()
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::load_ts48 as load;
 
 #[rstest]
 #[case("BERTLV_SUCI.der")]

@@ -3,35 +3,11 @@
 //! The profiles are read from the shared vector store (never copied into the repo). When they
 //! are missing the tests fail under `CI=true` and skip loudly otherwise.
 
-use std::path::PathBuf;
-
 use rsp_profile::{PeKind, ProfilePackage};
 use rstest::rstest;
 
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ts48-v7")
-}
-
-/// The file's bytes, or `None` (after a loud notice) when the vector store is absent outside CI.
-fn load(name: &str) -> Option<Vec<u8>> {
-    let path = vectors_dir().join(name);
-    match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "CI=true and TS.48 vector {} is missing: {e}",
-                path.display()
-            )
-        }
-        Err(e) => {
-            eprintln!(
-                "!!! SKIPPING: TS.48 vector {} not readable ({e}); set up ../shared/vectors",
-                path.display()
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::{load_ts48 as load, ts48_dir as vectors_dir};
 
 /// PE kinds in order, as listed in the value notation of the full TS.48 v7 profiles.
 const FULL: &[&str] = &[

@@ -14,33 +14,12 @@ use rsp_profile::variants::{check_equivalent, fs_difference, variants, VariantSe
 use rsp_profile::ProfilePackage;
 use rstest::rstest;
 
-fn ts48_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ts48-v7")
-}
+mod common;
+use common::load_ts48;
 
 /// Built profiles: `vectors/profiles` of the repo.
 fn profiles_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/profiles")
-}
-
-fn load_ts48(name: &str) -> Option<Vec<u8>> {
-    let path = ts48_dir().join(name);
-    match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "CI=true and TS.48 vector {} is missing: {e}",
-                path.display()
-            )
-        }
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: TS.48 vector {} not available ({e}); set CI=true to make this fail",
-                path.display()
-            );
-            None
-        }
-    }
 }
 
 /// Every property of a variant set; returns it for count checks.
