@@ -102,7 +102,8 @@ pub enum ProfileClass {
 /// opt_usim = true
 /// isim = true
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` masks K, OPc and the PIN/PUK/ADM values.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileDescription {
     /// 19 or 20 decimal digits (the Luhn digit is not enforced).
@@ -179,6 +180,50 @@ pub struct ProfileDescription {
     /// `opt_usim`.
     #[serde(default)]
     pub oplmn: Vec<String>,
+}
+
+impl std::fmt::Debug for ProfileDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn mask(v: &str) -> String {
+            format!("<redacted, {} chars>", v.chars().count())
+        }
+        fn mask_opt(v: &Option<String>) -> Option<String> {
+            v.as_deref().map(mask)
+        }
+        f.debug_struct("ProfileDescription")
+            .field("iccid", &self.iccid)
+            .field("imsi", &self.imsi)
+            .field("ki", &mask(&self.ki))
+            .field("opc", &mask(&self.opc))
+            .field("algorithm", &self.algorithm)
+            .field("algorithm_options", &self.algorithm_options)
+            .field("mnc_length", &self.mnc_length)
+            .field("pin1", &mask_opt(&self.pin1))
+            .field("pin2", &mask_opt(&self.pin2))
+            .field("adm1", &mask_opt(&self.adm1))
+            .field("adm2", &mask_opt(&self.adm2))
+            .field("puk1", &mask_opt(&self.puk1))
+            .field("puk2", &mask_opt(&self.puk2))
+            .field("pin_attempts", &self.pin_attempts)
+            .field("adm_attempts", &self.adm_attempts)
+            .field("puk_attempts", &self.puk_attempts)
+            .field("spn", &self.spn)
+            .field("spn_display_condition", &self.spn_display_condition)
+            .field("profile_class", &self.profile_class)
+            .field("profile_type", &self.profile_type)
+            .field("saip_version", &self.saip_version)
+            .field("usim_aid", &self.usim_aid)
+            .field("isim_aid", &self.isim_aid)
+            .field("opt_usim", &self.opt_usim)
+            .field("isim", &self.isim)
+            .field("gsm_access", &self.gsm_access)
+            .field("df_5gs", &self.df_5gs)
+            .field("csim", &self.csim)
+            .field("df_saip", &self.df_saip)
+            .field("phonebook", &self.phonebook)
+            .field("oplmn", &self.oplmn)
+            .finish()
+    }
 }
 
 impl ProfileDescription {

@@ -265,3 +265,16 @@ proptest! {
         assert_clean(&d);
     }
 }
+
+#[test]
+fn debug_masks_keys_and_pins() {
+    let text = std::fs::read_to_string(vectors_dir().join("usim-isim-full.toml")).unwrap();
+    let mut desc = rsp_profile::builder::ProfileDescription::from_toml(&text).unwrap();
+    desc.pin1 = Some("4711".into());
+    desc.puk1 = Some("87654321".into());
+    let shown = format!("{desc:?}");
+    for secret in [desc.ki.as_str(), desc.opc.as_str(), "\"4711\"", "87654321"] {
+        assert!(!shown.contains(secret), "{secret} in Debug: {shown}");
+    }
+    assert!(shown.contains(&desc.imsi) && shown.contains("<redacted"));
+}
