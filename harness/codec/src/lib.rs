@@ -9,10 +9,13 @@
 //! - [`views`]: typed Rust views of the messages the roles build and read.
 //! - [`json`], [`status`]: ES9+/ES11/ES12/ES2+ JSON bodies, classified parse errors, and the
 //!   subject/reason status-code catalogue.
+//! - [`apdu`]: command/response APDUs, status words, STORE DATA framing, the card
+//!   [`apdu::Transport`].
 //! - [`activation`], [`eid`], [`iccid`]: activation codes (parse, format, lint, redact), EIDs
 //!   (mod-97 check digits), ICCIDs (EF.ICCID BCD, Luhn).
 
 pub mod activation;
+pub mod apdu;
 pub mod der;
 pub mod eid;
 pub mod iccid;

@@ -533,6 +533,42 @@ fn protect_part(
     Ok(Tlv::constructed(part.tag(), segments))
 }
 
+/// The STORE DATA pieces deployed LPAs send a BPP in (digest §3.1, lpac): `BF36 len` with the
+/// whole BF23; the whole A0; the A1 header alone, then each 88; the whole A2 if present; the
+/// A3 header alone, then each 86. Each piece is one ES10 command with its own block numbering.
+/// Children of BF36 other than these are sent whole, in place, so a mutated BPP still reaches
+/// the card as the LPA would send it.
+pub fn lpa_pieces(bpp: &Tlv) -> Vec<Vec<u8>> {
+    fn header(tag: Tag, len: usize) -> Vec<u8> {
+        let mut h = Vec::new();
+        tag.write(&mut h);
+        rsp_codec::tlv::write_der_length(&mut h, len);
+        h
+    }
+    let mut pieces = Vec::new();
+    let children = bpp.children();
+    let mut first = header(bpp.tag(), bpp.content_len());
+    let mut rest = children;
+    if let Some((isc, tail)) = children.split_first() {
+        first.extend_from_slice(&isc.encode());
+        rest = tail;
+    }
+    pieces.push(first);
+    for child in rest {
+        let split = matches!(
+            BppPart::from_tag(child.tag()),
+            Some(BppPart::SequenceOf88 | BppPart::SequenceOf86)
+        ) && child.is_constructed();
+        if split {
+            pieces.push(header(child.tag(), child.content_len()));
+            pieces.extend(child.children().iter().map(Tlv::encode));
+        } else {
+            pieces.push(child.encode());
+        }
+    }
+    pieces
+}
+
 // ---------------------------------------------------------------- opening
 
 /// A BPP to open: wire bytes or an already parsed tree.

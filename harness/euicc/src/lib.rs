@@ -1,3 +1,27 @@
-//! rspcheck reference eUICC: ISD-R (ES10a/b/c), ES8+ BPP processing, profile store, UICC file access.
+//! rsp-euicc: the reference eUICC.
 //!
-//! Not built yet: this crate is a placeholder in the workspace layout of DESIGN.md §2.
+//! A card that behaves like a conforming eUICC over APDUs: the counterpart when a vendor's
+//! SM-DP+ or LPA is under test, and the yardstick for a vendor's eUICC. Synchronous and
+//! deterministic — APDU in, APDU out, randomness and the clock injected.
+//!
+//! - [`card`]: the APDU layer (logical channels, SELECT of ISD-R/ECASD, STORE DATA chaining,
+//!   61xx + GET RESPONSE) and [`card::Euicc`], which implements [`rsp_codec::apdu::Transport`].
+//! - [`es10`]: every ES10a/b/c function and the RSP session (AuthenticateServer and
+//!   PrepareDownload checks, CancelSession, notifications, profile management).
+//! - [`loader`]: ES8+ — the bound profile package processed piece by piece as the LPA sends
+//!   it, with the PIR for every failure.
+//! - [`store`]: profiles, notifications and counters, persisted atomically to a state file.
+//! - [`uicc`]: the enabled profile as a UICC (SELECT, READ/UPDATE, VERIFY, AUTHENTICATE).
+//! - [`config`], [`credentials`]: what the card reports and its ECASD keys and certificates.
+
+pub mod card;
+pub mod config;
+pub mod credentials;
+pub mod es10;
+pub mod loader;
+pub mod store;
+pub mod uicc;
+
+pub use card::{Euicc, ECASD_AID, ISDR_AID};
+pub use config::{EuiccConfig, Personality};
+pub use credentials::Credentials;
