@@ -65,3 +65,22 @@ for path in glob.glob(os.path.join(root, "vectors", "profiles", "*.der")):
     put("profile_decode", open(path, "rb").read())
     put("profile_expand", open(path, "rb").read())
 print(f"seeds: {len(msgs)} messages, {len(acs)} activation codes -> {out}", file=sys.stderr)
+# euicc_apdu: sequences of length-prefixed APDUs on the ISD-R (channel 1) and the UICC side.
+def apdus(*hexes):
+    out = b""
+    for h in hexes:
+        a = bytes.fromhex(h)
+        out += bytes([len(a)]) + a
+    return out
+es10 = ["BF2000", "BF2200", "BF2E00", "BF2D00", "BF2D035C015A", "BF2800", "BF2B00", "BF3E035C015A",
+        "BF3C00", "BF4300", "BF300380010" + "1", "BF3406820205E0", "BF3F0480024142"]
+for r in es10:
+    data = bytes.fromhex(r)
+    put("euicc_apdu", apdus("81E29100" + "%02X" % len(data) + r, "01C0000000"))
+    # The same request in two blocks.
+    h = len(data) // 2
+    put("euicc_apdu", apdus("81E21100" + "%02X" % h + data[:h].hex(), "81E29101" + "%02X" % (len(data) - h) + data[h:].hex()))
+put("euicc_apdu", apdus("0070000001", "0070800100", "00A4000C023F00", "00A4040C07A0000000871002",
+                        "00A4000C026F07", "00B0000009", "002000010831323334FFFFFFFF", "00F2000C00"))
+put("euicc_apdu", apdus("00A40004023F00", "00C0000000", "00A4080C047FFF6F07", "00B2010400", "00D6000001FF"))
+put("euicc_apdu", apdus("008800812210" + "00" * 16 + "10" + "11" * 16))

@@ -235,7 +235,7 @@ impl PrivateKey {
         })
     }
 
-    /// SEC1 ECPrivateKey: SEQUENCE { version 1, privateKey OCTET STRING, [0] curve OID, [1] point }.
+    /// SEC1 ECPrivateKey: SEQUENCE { version 1, privateKey OCTET STRING, `[0]` curve OID, `[1]` point }.
     /// `curve` is used when the structure carries no parameters.
     pub fn from_sec1_der(der: &[u8], curve: Option<Curve>) -> Result<PrivateKey, EccError> {
         let bad = |r: &str| EccError::KeyFile {

@@ -3,6 +3,8 @@
 //! - [`ecc`]: keys on NIST P-256 and brainpoolP256r1, ECDSA (raw r‖s and DER), ECKA, key files,
 //!   injected randomness.
 //! - [`kdf`]: X9.63 KDF and session keys, confirmation-code hash.
+//! - [`milenage`]: Milenage (TS 35.206, all TS 35.208 test sets) and USIM-side 3G AKA with the
+//!   TS 33.102 Annex C SQN scheme; network-side vectors and resynchronisation.
 //! - [`scp03t`]: SCP03t/BSP protection of one segment (87/88/86), with MAC chaining and counter.
 //! - [`bpp`]: key agreement for binding (both sides), building and opening bound profile packages,
 //!   with failures mapped to the PIR bppCommandId/errorReason.
@@ -16,6 +18,7 @@ pub mod bpp;
 pub mod cert;
 pub mod ecc;
 pub mod kdf;
+pub mod milenage;
 pub mod pkigen;
 pub mod pkiset;
 pub mod scp03t;

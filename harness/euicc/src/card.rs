@@ -135,6 +135,71 @@ impl Euicc {
         Ok(self)
     }
 
+    /// Replaces the persistent state (profiles, notifications …) as after a power cycle with a
+    /// different state file.
+    pub fn set_state(&mut self, state: CardState) {
+        self.state = state;
+        self.session = Session::None;
+        self.power_on();
+    }
+
+    /// Checks the card's internal consistency (fuzzing, property tests): at most one enabled
+    /// profile, unique ICCIDs and ISD-P AIDs, notification sequence numbers unique and below
+    /// the counter, storage within the limit, channel 0 open, chains within bounds.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let s = &self.state;
+        if s.profiles.iter().filter(|p| p.enabled).count() > 1 {
+            return Err("more than one enabled profile".into());
+        }
+        for (i, p) in s.profiles.iter().enumerate() {
+            if s.profiles[..i]
+                .iter()
+                .any(|q| q.iccid == p.iccid || q.isdp_aid == p.isdp_aid)
+            {
+                return Err(format!(
+                    "duplicate ICCID or AID {}",
+                    hex::encode_upper(&p.iccid)
+                ));
+            }
+        }
+        for (i, n) in s.notifications.iter().enumerate() {
+            if n.seq_number >= s.next_seq_number {
+                return Err(format!(
+                    "notification {} not below the counter",
+                    n.seq_number
+                ));
+            }
+            if s.notifications[..i]
+                .iter()
+                .any(|m| m.seq_number == n.seq_number)
+            {
+                return Err(format!("duplicate notification {}", n.seq_number));
+            }
+        }
+        if s.used_bytes() > self.config.memory_bytes {
+            return Err("storage over the limit".into());
+        }
+        if s.profiles.len() > self.config.max_profiles {
+            return Err("more profiles than the card holds".into());
+        }
+        if self.channels.first().is_none_or(Option::is_none) {
+            return Err("basic channel closed".into());
+        }
+        for c in self.channels.iter().flatten() {
+            if c.chain
+                .as_ref()
+                .is_some_and(|(_, d)| d.len() > MAX_STORE_DATA)
+            {
+                return Err("STORE DATA chain over the limit".into());
+            }
+        }
+        if s.enabled().is_some() != self.uicc.is_some() && s.enabled().is_some() {
+            // An enabled profile that does not expand would have been refused at install.
+            return Err("enabled profile without a UICC view".into());
+        }
+        Ok(())
+    }
+
     /// The clock used when `check_certificate_expiry` is on.
     pub fn set_time(&mut self, now: Time) {
         self.now = now;
@@ -316,7 +381,7 @@ impl Euicc {
                 };
                 self.channels[target] = Some(Channel::new(inherit));
                 if let Some(u) = self.uicc.as_mut() {
-                    u.open_channel(target as u8);
+                    let _ = u.open_channel(target as u8);
                 }
                 if cmd.p2 == 0 {
                     ResponseApdu::new(vec![target as u8], sw::OK)
@@ -331,7 +396,7 @@ impl Euicc {
                 }
                 self.channels[target] = None;
                 if let Some(u) = self.uicc.as_mut() {
-                    u.close_channel(target as u8);
+                    let _ = u.close_channel(target as u8);
                 }
                 ResponseApdu::status(sw::OK)
             }

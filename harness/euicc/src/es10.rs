@@ -327,7 +327,8 @@ impl Euicc {
             .saturating_sub(self.state.used_bytes())
     }
 
-    pub(crate) fn euicc_info2(&self) -> EuiccInfo2 {
+    /// What GetEUICCInfo2 answers now.
+    pub fn euicc_info2(&self) -> EuiccInfo2 {
         let r: &Resolved = &self.resolved;
         let (v, s) = self.ci_lists();
         // TS 102 226 extended card resources: 81 installed applications, 82 free NVM, 83 free
@@ -1319,7 +1320,10 @@ impl Euicc {
         let p = self.state.enabled()?;
         let package = ProfilePackage::parse(&p.package).ok()?;
         let fs = rsp_profile::expand::expand(&package).ok()?;
-        Some(Uicc::new(&fs, p.uicc.as_ref()))
+        // Saved state that no longer fits the profile is dropped rather than blocking the card.
+        Uicc::new(&fs, p.uicc.as_ref())
+            .or_else(|_| Uicc::new(&fs, None))
+            .ok()
     }
 }
 

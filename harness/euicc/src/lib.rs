@@ -12,6 +12,7 @@
 //!   it, with the PIR for every failure.
 //! - [`store`]: profiles, notifications and counters, persisted atomically to a state file.
 //! - [`uicc`]: the enabled profile as a UICC (SELECT, READ/UPDATE, VERIFY, AUTHENTICATE).
+//! - [`testkit`]: an LPA view of a card and a minimal SM-DP+ for tests, benchmarks and fuzzing.
 //! - [`config`], [`credentials`]: what the card reports and its ECASD keys and certificates.
 
 pub mod card;
@@ -20,6 +21,7 @@ pub mod credentials;
 pub mod es10;
 pub mod loader;
 pub mod store;
+pub mod testkit;
 pub mod uicc;
 
 pub use card::{Euicc, ECASD_AID, ISDR_AID};

@@ -31,7 +31,7 @@ fn auth_error_code(resp: &Tlv) -> Option<i64> {
 #[case::brainpool(Curve::BrainpoolP256r1)]
 fn downloads_and_installs_a_profile(#[case] curve: Curve) {
     let mut card = card();
-    let mut dp = TestDp::new(curve);
+    let mut dp = dp(curve);
     let profile = profile("minimal-milenage");
     let pir = download(&mut card, &mut dp, &profile, 2);
     assert_eq!(pir_error(&pir), None, "PIR: {pir:?}");
@@ -57,7 +57,7 @@ fn downloads_and_installs_a_profile(#[case] curve: Curve) {
 #[test]
 fn a_second_download_of_the_same_iccid_fails_in_store_metadata() {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("minimal-milenage");
     assert_eq!(pir_error(&download(&mut card, &mut dp, &profile, 2)), None);
     let pir = download(&mut card, &mut dp, &profile, 2);
@@ -72,7 +72,7 @@ fn a_second_download_of_the_same_iccid_fails_in_store_metadata() {
 #[case::iccid19("iccid19-operational")]
 fn every_built_profile_installs(#[case] name: &str) {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let pir = download(&mut card, &mut dp, &profile(name), 2);
     assert_eq!(pir_error(&pir), None, "{name}: {pir:?}");
 }
@@ -81,7 +81,7 @@ fn every_built_profile_installs(#[case] name: &str) {
 fn a_mandatory_service_the_card_lacks_is_feature_not_supported() {
     let tuak = profile("tuak256");
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let pir = download(&mut card, &mut dp, &tuak, 2);
     assert_eq!(pir_error(&pir), Some((5, 12)));
     assert_eq!(sima_status(&pir), Some(10), "feature-not-supported");
@@ -123,7 +123,7 @@ fn every_ts48_profile_installs(#[case] file: &str) {
         return;
     };
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let pir = download(&mut card, &mut dp, &profile, 0);
     assert_eq!(pir_error(&pir), None, "{file}: {pir:?}");
     assert_eq!(
@@ -137,7 +137,7 @@ fn every_ts48_profile_installs(#[case] file: &str) {
 fn replace_session_keys_path_installs() {
     let mut card = card();
     let eid = *card.eid().as_bytes();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("usim-isim-full");
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
@@ -152,7 +152,7 @@ fn replace_session_keys_path_installs() {
 fn a_whole_bpp_in_one_store_data_sequence_also_installs() {
     let mut card = card();
     let eid = *card.eid().as_bytes();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("minimal-milenage");
     let mut lpa = Lpa::open(&mut card);
     lpa.block_size = 255;
@@ -169,7 +169,7 @@ fn a_whole_bpp_in_one_store_data_sequence_also_installs() {
 #[test]
 fn authenticate_server_without_a_challenge_is_no_session_context() {
     let mut card = card();
-    let dp = TestDp::new(Curve::NistP256);
+    let dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
     let r = lpa.call(&dp.authenticate_server_request(&[0; 16], None).encode_der());
     assert_eq!(auth_error_code(&r), Some(auth_error::NO_SESSION_CONTEXT));
@@ -178,7 +178,7 @@ fn authenticate_server_without_a_challenge_is_no_session_context() {
 #[test]
 fn authenticate_server_checks_the_challenge_signature_and_ci() {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
 
     let c = challenge(&mut lpa);
@@ -211,7 +211,7 @@ fn authenticate_server_checks_the_challenge_signature_and_ci() {
 #[test]
 fn authenticate_server_refuses_a_certificate_of_the_wrong_role() {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     // Present CERT.DPpb where CERT.DPauth belongs (and sign with its key).
     dp.cert_auth = dp.cert_pb.clone();
     dp.sk_auth = dp.sk_pb.clone();
@@ -224,7 +224,7 @@ fn authenticate_server_refuses_a_certificate_of_the_wrong_role() {
 #[test]
 fn authenticate_server_answers_a_signed_euicc_signed1_with_the_chain() {
     let mut card = card();
-    let dp = TestDp::new(Curve::NistP256);
+    let dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
     let r = lpa.call(&dp.authenticate_server_request(&c, Some("ABC")).encode_der());
@@ -250,7 +250,43 @@ fn authenticate_server_answers_a_signed_euicc_signed1_with_the_chain() {
     );
 }
 
+#[test]
+fn authenticate_server_refuses_the_sgp26_style_wrong_role_dpauth() {
+    let mut card = card();
+    let mut dp = dp(Curve::NistP256);
+    let bad = pki()
+        .invalid
+        .iter()
+        .find(|e| e.name.ends_with("DPauth_ECDSA_NIST_WRONG_ROLE.der"))
+        .expect("invalid DPauth");
+    dp.cert_auth = bad.cert.clone();
+    let mut lpa = Lpa::open(&mut card);
+    let c = challenge(&mut lpa);
+    let r = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
+    assert_eq!(auth_error_code(&r), Some(auth_error::INVALID_OID));
+}
+
 // ------------------------------------------------------------------ PrepareDownload
+
+#[test]
+fn prepare_download_refuses_a_dppb_of_another_smdp() {
+    let mut card = card();
+    let mut dp = dp(Curve::NistP256);
+    let bad = pki()
+        .invalid
+        .iter()
+        .find(|e| e.name.ends_with("DPpb_ECDSA_NIST_WRONG_OID.der"))
+        .expect("invalid DPpb");
+    let mut lpa = Lpa::open(&mut card);
+    let c = challenge(&mut lpa);
+    let auth = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
+    dp.cert_pb = bad.cert.clone();
+    let r = lpa.call(&dp.prepare_download_request(&auth, None, None).encode_der());
+    assert_eq!(
+        prepare_error_code(&r),
+        Some(download_error::INVALID_CERTIFICATE)
+    );
+}
 
 fn prepare_error_code(resp: &Tlv) -> Option<i64> {
     auth_error_code(resp)
@@ -259,7 +295,7 @@ fn prepare_error_code(resp: &Tlv) -> Option<i64> {
 #[test]
 fn prepare_download_checks_session_transaction_and_signature() {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
     let auth = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
@@ -296,8 +332,8 @@ fn prepare_download_checks_session_transaction_and_signature() {
 #[test]
 fn prepare_download_refuses_a_dppb_of_another_curve_chain() {
     let mut card = card();
-    let mut dp = TestDp::new(Curve::NistP256);
-    let brp = TestDp::new(Curve::BrainpoolP256r1);
+    let mut dp = dp(Curve::NistP256);
+    let brp = common::dp(Curve::BrainpoolP256r1);
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
     let auth = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
@@ -316,7 +352,7 @@ fn prepare_download_refuses_a_dppb_of_another_curve_chain() {
 #[test]
 fn prepare_download_with_cc_echoes_hash_and_retry_reuses_the_one_time_key() {
     let mut card = card();
-    let dp = TestDp::new(Curve::NistP256);
+    let dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
     let auth = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
@@ -364,7 +400,7 @@ fn prepare_download_with_cc_echoes_hash_and_retry_reuses_the_one_time_key() {
 #[test]
 fn cancel_session_signs_the_reason_and_ends_the_session() {
     let mut card = card();
-    let dp = TestDp::new(Curve::NistP256);
+    let dp = dp(Curve::NistP256);
     let mut lpa = Lpa::open(&mut card);
     let c = challenge(&mut lpa);
     lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
@@ -415,7 +451,7 @@ fn a_damaged_segment_stops_the_load_with_its_pir(
 ) {
     let mut card = card();
     let eid = *card.eid().as_bytes();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("usim-isim-full");
     let mut lpa = Lpa::open(&mut card);
     let mut bpp = prepared_bpp(&mut lpa, &mut dp, &eid, &profile);
@@ -438,7 +474,7 @@ fn a_damaged_segment_stops_the_load_with_its_pir(
 fn a_bad_smdp_sign_is_initialise_secure_channel_invalid_signature() {
     let mut card = card();
     let eid = *card.eid().as_bytes();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("minimal-milenage");
     let mut lpa = Lpa::open(&mut card);
     let mut bpp = prepared_bpp(&mut lpa, &mut dp, &eid, &profile);
@@ -466,7 +502,7 @@ fn a_bpp_without_prepare_download_is_refused() {
 fn a_reset_mid_load_leaves_an_interruption_pir() {
     let mut card = card();
     let eid = *card.eid().as_bytes();
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let profile = profile("minimal-milenage");
     {
         let mut lpa = Lpa::open(&mut card);
@@ -508,7 +544,7 @@ fn compatibility_variants_against_personalities(
     for v in &set.variants {
         let bytes = v.package.encode();
         let mut card = card();
-        let mut dp = TestDp::new(Curve::NistP256);
+        let mut dp = dp(Curve::NistP256);
         let pir = download(&mut card, &mut dp, &bytes, 2);
         assert_eq!(
             pir_error(&pir),
@@ -541,7 +577,7 @@ fn explicit_defaults_required_rejects_omitted_defaults() {
         EuiccConfig::with_personality(Personality::ExplicitDefaultsRequired),
         3,
     );
-    let mut dp = TestDp::new(Curve::NistP256);
+    let mut dp = dp(Curve::NistP256);
     let pir = download(&mut card, &mut dp, &profile("minimal-milenage"), 2);
     assert_eq!(pir_error(&pir), Some((5, 12)));
     assert_eq!(sima_status(&pir), Some(6), "invalid-parameter");
