@@ -8,6 +8,8 @@ use std::io::Read as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod euicc_cmd;
 use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
 use rsp_codec::eid::{compute_check_digits, Eid};
 use rsp_codec::iccid::Iccid;
@@ -22,7 +24,8 @@ use rsp_codec::{schema, Message};
     about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
                   Not yet available (planned): `run` (conformance scenarios and the self-test \
-                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`."
+                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`, \
+                  `serve smdp|smds`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -64,6 +67,17 @@ enum Command {
     Profile {
         #[command(subcommand)]
         action: ProfileAction,
+    },
+    /// Serve a reference role: `serve euicc --vpcd 127.0.0.1:35963` exposes the reference eUICC
+    /// to PC/SC applications through pcscd's vpcd driver.
+    Serve {
+        #[command(subcommand)]
+        role: euicc_cmd::ServeRole,
+    },
+    /// The reference eUICC directly: send APDUs, show its state.
+    Euicc {
+        #[command(subcommand)]
+        action: euicc_cmd::EuiccAction,
     },
     /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
     Iccid {
@@ -190,6 +204,8 @@ fn main() -> ExitCode {
         Some(Command::Eid { action }) => eid(action),
         Some(Command::Pki { action }) => pki(action),
         Some(Command::Profile { action }) => profile(action),
+        Some(Command::Serve { role }) => euicc_cmd::serve(role),
+        Some(Command::Euicc { action }) => euicc_cmd::euicc(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -220,8 +236,10 @@ fn print_overview() {
     println!("  rspcheck profile lint FILE [--json]      structure and compatibility findings");
     println!("  rspcheck profile variants FILE --out DIR equivalent variants + manifest");
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
+    println!("  rspcheck serve euicc [--vpcd ADDR]      reference eUICC as a virtual PC/SC card");
+    println!("  rspcheck euicc apdu|info [--state F]    APDUs to the reference eUICC, its state");
     println!();
-    println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
+    println!("Planned (see the issues): run, report, fuzz, lpa, serve smdp|smds — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
     println!();
     println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");

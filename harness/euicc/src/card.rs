@@ -102,8 +102,10 @@ impl Euicc {
         rng: Box<dyn RandomSource + Send>,
     ) -> Result<Euicc, CardError> {
         let resolved = config.resolve()?;
-        let mut state = CardState::default();
-        state.default_dp_address = config.default_dp_address.clone();
+        let state = CardState {
+            default_dp_address: config.default_dp_address.clone(),
+            ..CardState::default()
+        };
         let mut card = Euicc {
             config,
             resolved,
@@ -307,7 +309,7 @@ impl Euicc {
             ins::STORE_DATA if self.app(ch) == App::IsdR => self.store_data(ch, &cmd),
             _ => match self.app(ch) {
                 App::IsdR | App::Ecasd => ResponseApdu::status(sw::INS_NOT_SUPPORTED),
-                App::Uicc | App::None => self.to_uicc(ch, &cmd),
+                App::Uicc | App::None => self.forward_to_uicc(ch, &cmd),
             },
         }
     }
@@ -326,7 +328,7 @@ impl Euicc {
         }
     }
 
-    fn to_uicc(&mut self, ch: usize, cmd: &CommandApdu) -> ResponseApdu {
+    fn forward_to_uicc(&mut self, ch: usize, cmd: &CommandApdu) -> ResponseApdu {
         let Some(uicc) = self.uicc.as_mut() else {
             return match cmd.ins {
                 ins::SELECT => ResponseApdu::status(sw::FILE_NOT_FOUND),
@@ -455,7 +457,7 @@ impl Euicc {
         let aid = &cmd.data;
         if aid.len() < 5 || aid.len() > 16 {
             return if self.uicc.is_some() {
-                self.to_uicc(ch, cmd)
+                self.forward_to_uicc(ch, cmd)
             } else {
                 ResponseApdu::status(sw::WRONG_LENGTH)
             };
@@ -465,7 +467,7 @@ impl Euicc {
         } else if ECASD_AID.starts_with(aid) {
             App::Ecasd
         } else {
-            return self.to_uicc(ch, cmd);
+            return self.forward_to_uicc(ch, cmd);
         };
         if !matches!(cmd.p2 & 0xF3, 0x00 | 0x04 | 0x0C) || cmd.p2 & 0x03 != 0 {
             return ResponseApdu::status(sw::INCORRECT_P1P2);

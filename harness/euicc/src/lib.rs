@@ -13,6 +13,9 @@
 //! - [`store`]: profiles, notifications and counters, persisted atomically to a state file.
 //! - [`uicc`]: the enabled profile as a UICC (SELECT, READ/UPDATE, VERIFY, AUTHENTICATE).
 //! - [`testkit`]: an LPA view of a card and a minimal SM-DP+ for tests, benchmarks and fuzzing.
+//! - [`vpcd`]: the card behind pcscd's vpcd driver, so any PC/SC application sees it;
+//!   `pcsc_transport` (feature `pcsc`): any card in any PC/SC reader as a
+//!   [`rsp_codec::apdu::Transport`].
 //! - [`config`], [`credentials`]: what the card reports and its ECASD keys and certificates.
 
 pub mod card;
@@ -20,9 +23,12 @@ pub mod config;
 pub mod credentials;
 pub mod es10;
 pub mod loader;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_transport;
 pub mod store;
 pub mod testkit;
 pub mod uicc;
+pub mod vpcd;
 
 pub use card::{Euicc, ECASD_AID, ISDR_AID};
 pub use config::{EuiccConfig, Personality};

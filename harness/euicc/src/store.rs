@@ -276,8 +276,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rsp-euicc-store-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("card.json");
-        let mut s = CardState::default();
-        s.default_dp_address = Some("smdp.example.com".into());
+        let mut s = CardState {
+            default_dp_address: Some("smdp.example.com".into()),
+            ..CardState::default()
+        };
         s.notifications.push(PendingNotification {
             seq_number: 7,
             event: 0,

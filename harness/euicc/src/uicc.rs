@@ -1189,7 +1189,7 @@ impl Uicc {
     /// The file a SAIP `linkPath` names (FIDs from the MF, ADFs by temporary FID), if it is
     /// an EF other than the link itself.
     fn link_target(&self, from: usize, path: &[u8]) -> Option<usize> {
-        if path.is_empty() || path.len() % 2 != 0 {
+        if path.is_empty() || !path.len().is_multiple_of(2) {
             return None;
         }
         let mut cur = self.mf;
@@ -1358,7 +1358,7 @@ impl Uicc {
                 }
             }
             0x08 | 0x09 => {
-                if data.is_empty() || data.len() % 2 != 0 || data.len() > 2 * MAX_DEPTH {
+                if data.is_empty() || !data.len().is_multiple_of(2) || data.len() > 2 * MAX_DEPTH {
                     Err(sw::WRONG_LENGTH)
                 } else {
                     self.select_path(&ch, data, cmd.p1 == 0x08)

@@ -461,7 +461,6 @@ fn a_damaged_segment_stops_the_load_with_its_pir(
     c[n - from_end] ^= 0x01;
     seg.set_content(c);
     assert_eq!(pir_error(&load_pieces(&mut lpa, &bpp)), Some(expected));
-    drop(lpa);
     assert!(card.state().profiles.is_empty());
     assert_eq!(
         card.state().notifications.len(),
@@ -588,7 +587,6 @@ fn store_data_out_of_sequence_is_refused() {
     let mut card = card();
     let lpa = Lpa::open(&mut card);
     let ch = lpa.channel;
-    drop(lpa);
     let cla = rsp_codec::apdu::class_for_channel(0x80, ch);
     let first = CommandApdu::new(cla, 0xE2, 0x11, 0x00).with_data(vec![0xBF, 0x2E]);
     assert_eq!(transmit(&mut card, &first).sw, sw::OK);

@@ -155,7 +155,6 @@ fn download_enable_use_disable_delete() {
         })
         .collect();
     assert_eq!(events, vec![0, 1, 2, 3]);
-    drop(lpa);
     let r = transmit(
         &mut card,
         &CommandApdu::new(0, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]),
@@ -177,7 +176,6 @@ fn every_ts48_profile_reads_back_its_imsi_after_install() {
             vec![cons(0xA0, vec![prim(0x5A, iccid)]), prim(0x81, vec![0xFF])],
         );
         assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0);
-        drop(lpa);
         let aid = usim_aid(&mut card);
         assert_eq!(
             transmit(
