@@ -593,3 +593,61 @@ fn store_data_out_of_sequence_is_refused() {
     let skipped = CommandApdu::new(cla, 0xE2, 0x91, 0x02).with_data(vec![0x00]);
     assert_eq!(transmit(&mut card, &skipped).sw, sw::INCORRECT_P1P2);
 }
+
+// ------------------------------------------------------------------ limits
+
+#[test]
+fn a_full_card_refuses_the_next_profile_with_insufficient_memory() {
+    let config = EuiccConfig {
+        max_profiles: 1,
+        ..EuiccConfig::default()
+    };
+    let mut card = card_with(config, 4);
+    let mut dp = dp(Curve::NistP256);
+    assert_eq!(pir_error(&download(&mut card, &mut dp, &profile("minimal-milenage"), 2)), None);
+    let pir = download(&mut card, &mut dp, &profile("usim-isim-full"), 2);
+    // configureISDP (1), installFailedDueToInsufficientMemoryForProfile (10).
+    assert_eq!(pir_error(&pir), Some((1, 10)));
+
+    let config = EuiccConfig {
+        memory_bytes: 1500,
+        ..EuiccConfig::default()
+    };
+    let mut card = card_with(config, 4);
+    let pir = download(&mut card, &mut dp, &profile("usim-isim-full"), 2);
+    // The profile needs more than the card has: loadProfileElements (5), reason 10.
+    assert_eq!(pir_error(&pir), Some((5, 10)));
+}
+
+#[test]
+fn a_card_with_a_small_maximum_segment_refuses_full_size_segments() {
+    let config = EuiccConfig {
+        max_segment_size: 256,
+        ..EuiccConfig::default()
+    };
+    let mut card = card_with(config, 5);
+    let mut dp = dp(Curve::NistP256);
+    let pir = download(&mut card, &mut dp, &profile("usim-isim-full"), 2);
+    // The first 86 segment is 1020 bytes: scp03tStructureError (7) in loadProfileElements.
+    assert_eq!(pir_error(&pir), Some((5, 7)));
+}
+
+/// TS.48 v7 encodes efFileSize on one octet where it fits: a SAIP v2.0 card refuses that as
+/// bad-values on the first PE that does it (the MF), and takes the `efFileSize-2byte` variant.
+#[test]
+fn a_legacy_v2_0_card_against_the_ts48_profiles() {
+    for file in ["NoBERTLV.der", "BERTLV_SUCI.der"] {
+        let Some(p) = load_ts48(file) else { return };
+        let mut card = card_with(EuiccConfig::with_personality(Personality::LegacyV20), 6);
+        let mut dp = dp(Curve::NistP256);
+        let pir = download(&mut card, &mut dp, &p, 0);
+        assert_eq!(pir_error(&pir), Some((5, 12)), "{file}");
+        assert_eq!(sima_status(&pir), Some(3), "{file}: bad-values");
+
+        let source = rsp_profile::package::ProfilePackage::parse(&p).unwrap();
+        let set = rsp_profile::variants::variants(&source);
+        let two = set.get("efFileSize-2byte").expect("efFileSize-2byte variant");
+        let pir = download(&mut card, &mut dp, &two.package.encode(), 0);
+        assert_eq!(pir_error(&pir), None, "{file}: the 2-byte variant installs on the legacy card");
+    }
+}
