@@ -604,7 +604,15 @@ fn a_full_card_refuses_the_next_profile_with_insufficient_memory() {
     };
     let mut card = card_with(config, 4);
     let mut dp = dp(Curve::NistP256);
-    assert_eq!(pir_error(&download(&mut card, &mut dp, &profile("minimal-milenage"), 2)), None);
+    assert_eq!(
+        pir_error(&download(
+            &mut card,
+            &mut dp,
+            &profile("minimal-milenage"),
+            2
+        )),
+        None
+    );
     let pir = download(&mut card, &mut dp, &profile("usim-isim-full"), 2);
     // configureISDP (1), installFailedDueToInsufficientMemoryForProfile (10).
     assert_eq!(pir_error(&pir), Some((1, 10)));
@@ -646,8 +654,14 @@ fn a_legacy_v2_0_card_against_the_ts48_profiles() {
 
         let source = rsp_profile::package::ProfilePackage::parse(&p).unwrap();
         let set = rsp_profile::variants::variants(&source);
-        let two = set.get("efFileSize-2byte").expect("efFileSize-2byte variant");
+        let two = set
+            .get("efFileSize-2byte")
+            .expect("efFileSize-2byte variant");
         let pir = download(&mut card, &mut dp, &two.package.encode(), 0);
-        assert_eq!(pir_error(&pir), None, "{file}: the 2-byte variant installs on the legacy card");
+        assert_eq!(
+            pir_error(&pir),
+            None,
+            "{file}: the 2-byte variant installs on the legacy card"
+        );
     }
 }

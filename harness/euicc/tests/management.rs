@@ -415,3 +415,61 @@ fn malformed_es10_requests_get_status_words() {
         assert_eq!(r.sw, sw, "{req}");
     }
 }
+
+/// A CRL signed by the NIST test CI: `BF35 { A0 { tbsCertList, algorithm, signature } }`.
+fn crl(number: i64, corrupt: bool) -> Vec<u8> {
+    let set = pki().curve(Curve::NistP256).unwrap();
+    let ci_key = set.ci.key.clone().expect("CI key");
+    let alg = cons(
+        0x30,
+        vec![prim(0x06, der::encode_oid("1.2.840.10045.4.3.2").unwrap())],
+    );
+    let crl_number = cons(
+        0x30,
+        vec![
+            prim(0x06, der::encode_oid("2.5.29.20").unwrap()),
+            prim(0x04, prim(0x02, der::encode_integer(number)).encode_der()),
+        ],
+    );
+    let tbs = cons(
+        0x30,
+        vec![
+            prim(0x02, vec![1]),
+            alg.clone(),
+            rsp_codec::tlv::Tlv::parse(set.ci.cert.subject().der()).unwrap(),
+            prim(0x17, b"260101000000Z".to_vec()),
+            cons(0xA0, vec![cons(0x30, vec![crl_number])]),
+        ],
+    );
+    let mut raw = ci_key.sign(&tbs.encode_der());
+    if corrupt {
+        raw[3] ^= 1;
+    }
+    let mut sig = vec![0];
+    sig.extend(rsp_crypto::ecc::raw_to_der(&raw).unwrap());
+    cons(0xBF35, vec![cons(0xA0, vec![tbs, alg, prim(0x03, sig)])]).encode_der()
+}
+
+#[test]
+fn load_crl_accepts_a_ci_signed_list_and_refuses_stale_or_forged_ones() {
+    let mut card = card();
+    let mut lpa = Lpa::open(&mut card);
+    let ok = lpa.call(&crl(5, false));
+    assert_eq!(ok.children()[0].tag(), t(0xA0), "loadCRLResponseOk: {ok:?}");
+    assert_eq!(result_code(&lpa.call(&crl(6, true))), 1, "invalidSignature");
+    assert_eq!(
+        result_code(&lpa.call(&crl(5, false))),
+        5,
+        "fresherCrlAlreadyLoaded"
+    );
+    assert_eq!(lpa.call(&crl(6, false)).children()[0].tag(), t(0xA0));
+}
+
+#[test]
+fn get_profiles_info_with_a_bad_search_criterion_is_incorrect_input_values() {
+    let mut card = card();
+    let mut lpa = Lpa::open(&mut card);
+    let r = lpa.call(&hex::decode("BF2D05A003990100").unwrap());
+    assert_eq!(r.children()[0].tag(), t(0x81));
+    assert_eq!(result_code(&r), 1);
+}
