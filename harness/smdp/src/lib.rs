@@ -1,3 +1,14 @@
-//! rspcheck reference SM-DP+: ES9+, ES2+, ES12 client, inventory, BPP binding.
+//! rsp-smdp: the reference SM-DP+.
 //!
-//! Not built yet: this crate is a placeholder in the workspace layout of DESIGN.md §2.
+//! Built so far (the rest of its issue is open): the ES9+ core — InitiateAuthentication,
+//! AuthenticateClient, GetBoundProfilePackage, HandleNotification, CancelSession on the JSON
+//! binding, with the checks of digest §4.1 steps 3, 6, 9, 10 and 11 and their SGP.22 status codes —
+//! over download orders kept in an [`orders::OrderStore`]. Synchronous and deterministic:
+//! randomness and the clock are injected. Not yet: the HTTPS adapter, the ASN.1 binding, ES2+,
+//! the durable SQLite store and audit log, ES12 client, fault injection, `serve smdp`.
+
+pub mod es9;
+pub mod orders;
+
+pub use es9::{Es9Answer, Smdp, SmdpConfig};
+pub use orders::{MemoryStore, Order, OrderState, OrderStore};

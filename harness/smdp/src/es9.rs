@@ -1,0 +1,985 @@
+//! ES9+ on the SM-DP+ (digest §2.2, §4.1 steps 3, 6, 9, 10, 11): JSON body in, status and JSON
+//! body out. Every failure is an SGP.22 status in an HTTP 200 `Failed` header; malformed bodies
+//! get the generic statuses of `rsp_codec::json::parse_body`. Never a panic on any input.
+
+use std::collections::HashMap;
+
+use rsp_codec::der;
+use rsp_codec::json::{
+    self, AuthenticateClientRequest, AuthenticateClientResponse, Base64Bytes, CancelSessionRequest,
+    Es9Function, GetBoundProfilePackageRequest, GetBoundProfilePackageResponse,
+    HandleNotificationRequest, HeaderOnlyResponse, InitiateAuthenticationRequest,
+    InitiateAuthenticationResponse, ResponseHeader, TransactionIdHex,
+};
+use rsp_codec::status::KnownStatus;
+use rsp_codec::tlv::{Tag, Tlv};
+use rsp_codec::views::{
+    EuiccCancelSessionSigned, EuiccInfo1, EuiccInfo2, EuiccSigned1, EuiccSigned2,
+    NotificationEvent, NotificationMetadata, ProfileInstallationResultData, StoreMetadataRequest,
+    View,
+};
+use rsp_crypto::bpp::{self, BindParams, BppContent};
+use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOptions};
+use rsp_crypto::pkiset::PkiSet;
+use rsp_crypto::{kdf, signed, PrivateKey, PublicKey, RandomSource};
+use rsp_profile::package::ProfilePackage;
+
+use crate::orders::{BoundBpp, Order, OrderState, OrderStore};
+
+/// Largest ES9+ request body accepted (a BF21 or BF37 is small; BPPs only travel outwards).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Sessions kept at most (oldest dropped first).
+pub const MAX_SESSIONS: usize = 10_000;
+
+/// Why an SM-DP+ cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SmdpError {
+    #[error("PKI: no curve has both CERT.DPauth and CERT.DPpb with private keys")]
+    NoCredentials,
+    #[error("CERT.DPauth has no SM-DP+ OID (SAN registeredID)")]
+    NoOid,
+}
+
+/// One curve's SM-DP+ keys and certificates.
+#[derive(Clone)]
+pub struct DpCredentials {
+    pub ci: RspCertificate,
+    pub dp_auth: RspCertificate,
+    pub sk_auth: PrivateKey,
+    pub dp_pb: RspCertificate,
+    pub sk_pb: PrivateKey,
+}
+
+/// SM-DP+ settings.
+#[derive(Debug, Clone)]
+pub struct SmdpConfig {
+    /// The FQDN this SM-DP+ answers for (compared case-insensitively).
+    pub address: String,
+    /// Lowest and highest eUICC SVN accepted.
+    pub svn_min: [u8; 3],
+    pub svn_max: [u8; 3],
+    pub cc_max_attempts: u32,
+    pub download_max_attempts: u32,
+    /// hostId of the CRT in InitialiseSecureChannel.
+    pub host_id: Vec<u8>,
+    /// Check certificate validity at the injected clock.
+    pub check_expiry: bool,
+    /// A retry with a new otPK gets a newly bound BPP (else 8.2/3.7).
+    pub allow_rebind: bool,
+}
+
+impl Default for SmdpConfig {
+    fn default() -> Self {
+        SmdpConfig {
+            address: "testsmdpplus1.example.com".into(),
+            svn_min: [2, 0, 0],
+            svn_max: [2, 255, 255],
+            cc_max_attempts: 3,
+            download_max_attempts: 5,
+            host_id: b"rspcheck-smdp".to_vec(),
+            check_expiry: true,
+            allow_rebind: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Stage {
+    Initiated,
+    Authenticated {
+        iccid: String,
+        euicc_pk: PublicKey,
+        eid: [u8; 16],
+        smdp_signature2: [u8; 64],
+        cc_required: bool,
+        metadata: Tlv,
+    },
+    Bound {
+        iccid: String,
+        euicc_pk: PublicKey,
+    },
+}
+
+#[derive(Clone)]
+struct Session {
+    server_challenge: [u8; 16],
+    creds: usize,
+    ci_pkid: Vec<u8>,
+    stage: Stage,
+    serial: u64,
+}
+
+/// An ES9+ answer: HTTP status and body (empty for 204).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Es9Answer {
+    pub http_status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Es9Answer {
+    fn json<T: serde::Serialize>(value: &T) -> Es9Answer {
+        Es9Answer {
+            http_status: 200,
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+    fn failed(status: KnownStatus, message: impl Into<String>) -> Es9Answer {
+        Es9Answer::json(&HeaderOnlyResponse::new(
+            ResponseHeader::failed(status).with_message(message),
+        ))
+    }
+    fn no_content() -> Es9Answer {
+        Es9Answer {
+            http_status: 204,
+            body: Vec::new(),
+        }
+    }
+
+    /// The status of a `Failed` answer (tests, logs).
+    pub fn failure(&self) -> Option<KnownStatus> {
+        let r: HeaderOnlyResponse = serde_json::from_slice(&self.body).ok()?;
+        r.header.known_status()
+    }
+}
+
+/// The SM-DP+ core.
+pub struct Smdp<S: OrderStore> {
+    config: SmdpConfig,
+    creds: Vec<DpCredentials>,
+    trusted_cis: Vec<RspCertificate>,
+    oid: String,
+    store: S,
+    rng: Box<dyn RandomSource + Send>,
+    now: Time,
+    sessions: HashMap<Vec<u8>, Session>,
+    serial: u64,
+}
+
+fn b64(t: &Tlv) -> Base64Bytes {
+    Base64Bytes::new(t.encode())
+}
+
+fn tlv_field(what: &str, bytes: &[u8]) -> Result<Tlv, Es9Answer> {
+    Tlv::parse(bytes)
+        .map_err(|e| Es9Answer::failed(KnownStatus::InvalidParameter, format!("{what}: {e}")))
+}
+
+impl<S: OrderStore> Smdp<S> {
+    pub fn new(
+        config: SmdpConfig,
+        pki: &PkiSet,
+        store: S,
+        rng: Box<dyn RandomSource + Send>,
+        now: Time,
+    ) -> Result<Smdp<S>, SmdpError> {
+        let mut creds = Vec::new();
+        for c in pki.curves() {
+            if let (Some(sk_auth), Some(sk_pb)) = (c.dp_auth.key.clone(), c.dp_pb.key.clone()) {
+                creds.push(DpCredentials {
+                    ci: c.ci.cert.clone(),
+                    dp_auth: c.dp_auth.cert.clone(),
+                    sk_auth,
+                    dp_pb: c.dp_pb.cert.clone(),
+                    sk_pb,
+                });
+            }
+        }
+        let first = creds.first().ok_or(SmdpError::NoCredentials)?;
+        let oid = first
+            .dp_auth
+            .registered_ids()
+            .first()
+            .cloned()
+            .ok_or(SmdpError::NoOid)?;
+        Ok(Smdp {
+            config,
+            creds,
+            trusted_cis: pki.cis(),
+            oid,
+            store,
+            rng,
+            now,
+            sessions: HashMap::new(),
+            serial: 0,
+        })
+    }
+
+    pub fn set_time(&mut self, now: Time) {
+        self.now = now;
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    pub fn oid(&self) -> &str {
+        &self.oid
+    }
+
+    /// Handles one ES9+ request body.
+    pub fn handle(&mut self, function: Es9Function, body: &[u8]) -> Es9Answer {
+        let result = match function {
+            Es9Function::InitiateAuthentication => self.initiate_authentication(body),
+            Es9Function::AuthenticateClient => self.authenticate_client(body),
+            Es9Function::GetBoundProfilePackage => self.get_bound_profile_package(body),
+            Es9Function::HandleNotification => self.handle_notification(body),
+            Es9Function::CancelSession => self.cancel_session(body),
+        };
+        result.unwrap_or_else(|e| e)
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Es9Answer> {
+        json::parse_body_with_limit(body, MAX_BODY)
+            .map_err(|e| Es9Answer::json(&HeaderOnlyResponse::new(e.response_header())))
+    }
+
+    fn session(&self, tx: &[u8]) -> Result<Session, Es9Answer> {
+        self.sessions.get(tx).cloned().ok_or_else(|| {
+            Es9Answer::failed(KnownStatus::TransactionIdUnknown, "unknown transactionId")
+        })
+    }
+
+    fn at(&self, leaf: &RspCertificate) -> Time {
+        if self.config.check_expiry {
+            self.now
+        } else {
+            leaf.not_before()
+        }
+    }
+
+    // ------------------------------------------------------------ InitiateAuthentication
+
+    fn initiate_authentication(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
+        let req: InitiateAuthenticationRequest = Self::parse(body)?;
+        if !req.smdp_address.eq_ignore_ascii_case(&self.config.address) {
+            return Err(Es9Answer::failed(
+                KnownStatus::InvalidSmdpAddress,
+                "smdpAddress is not this SM-DP+",
+            ));
+        }
+        let challenge: [u8; 16] = req.euicc_challenge.as_bytes().try_into().map_err(|_| {
+            Es9Answer::failed(
+                KnownStatus::InvalidParameter,
+                "euiccChallenge: 16 bytes expected",
+            )
+        })?;
+        let info1 = EuiccInfo1::decode(req.euicc_info1.as_bytes()).map_err(|e| {
+            Es9Answer::failed(KnownStatus::InvalidParameter, format!("euiccInfo1: {e}"))
+        })?;
+        if info1.svn < self.config.svn_min || info1.svn > self.config.svn_max {
+            return Err(Es9Answer::failed(
+                KnownStatus::SvnNotSupported,
+                "eUICC SVN not supported",
+            ));
+        }
+        // A CERT.DPauth whose CI the eUICC can verify …
+        let verifiable: Vec<usize> = (0..self.creds.len())
+            .filter(|&i| {
+                info1
+                    .ci_pkids_for_verification
+                    .iter()
+                    .any(|k| k == self.creds[i].ci.key_id())
+            })
+            .collect();
+        // … and a CI the eUICC signs with that we trust (osmo-smdpp's order of checks).
+        let Some(&creds) = verifiable.iter().find(|&&i| {
+            info1
+                .ci_pkids_for_signing
+                .iter()
+                .any(|k| k == self.creds[i].ci.key_id())
+        }) else {
+            if verifiable.is_empty() {
+                return Err(Es9Answer::failed(
+                    KnownStatus::NoDpAuthCertificateForCi,
+                    "no CERT.DPauth for the eUICC's CIs",
+                ));
+            }
+            return Err(Es9Answer::failed(
+                KnownStatus::CiPkIdNotSupported,
+                "no supported CI for signing",
+            ));
+        };
+        let mut tx = [0u8; 16];
+        self.rng.fill(&mut tx);
+        let mut server_challenge = [0u8; 16];
+        self.rng.fill(&mut server_challenge);
+        let ss1 = Tlv::constructed(
+            Tag::of(0x30),
+            vec![
+                Tlv::primitive(Tag::of(0x80), tx.to_vec()),
+                Tlv::primitive(Tag::of(0x81), challenge.to_vec()),
+                Tlv::primitive(Tag::of(0x83), self.config.address.as_bytes().to_vec()),
+                Tlv::primitive(Tag::of(0x84), server_challenge.to_vec()),
+            ],
+        );
+        let c = &self.creds[creds];
+        let sig = signed::sign_server_signature1(&c.sk_auth, &ss1.encode_der());
+        let ci_pkid = c.ci.key_id().to_vec();
+        self.serial += 1;
+        if self.sessions.len() >= MAX_SESSIONS {
+            if let Some(oldest) = self
+                .sessions
+                .iter()
+                .min_by_key(|(_, s)| s.serial)
+                .map(|(k, _)| k.clone())
+            {
+                self.sessions.remove(&oldest);
+            }
+        }
+        self.sessions.insert(
+            tx.to_vec(),
+            Session {
+                server_challenge,
+                creds,
+                ci_pkid: ci_pkid.clone(),
+                stage: Stage::Initiated,
+                serial: self.serial,
+            },
+        );
+        Ok(Es9Answer::json(&InitiateAuthenticationResponse {
+            header: ResponseHeader::success(),
+            transaction_id: TransactionIdHex::new(tx.to_vec()).ok(),
+            server_signed1: Some(b64(&ss1)),
+            server_signature1: Some(Base64Bytes::new(signed::signature_do(&sig))),
+            euicc_ci_pkid_to_be_used: Some(Base64Bytes::new(
+                Tlv::primitive(Tag::of(0x04), ci_pkid).encode_der(),
+            )),
+            server_certificate: Some(Base64Bytes::new(c.dp_auth.der().to_vec())),
+            extra: Default::default(),
+        }))
+    }
+
+    // ------------------------------------------------------------ AuthenticateClient
+
+    fn authenticate_client(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
+        let req: AuthenticateClientRequest = Self::parse(body)?;
+        let tx = req.transaction_id.as_bytes().to_vec();
+        let session = self.session(&tx)?;
+        if !matches!(session.stage, Stage::Initiated) {
+            return Err(Es9Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "session not waiting for AuthenticateClient",
+            ));
+        }
+        let resp = tlv_field(
+            "authenticateServerResponse",
+            req.authenticate_server_response.as_bytes(),
+        )?;
+        let ok = resp
+            .children()
+            .first()
+            .filter(|c| resp.tag() == Tag::of(0xBF38) && c.tag() == Tag::of(0xA0))
+            .ok_or_else(|| {
+                Es9Answer::failed(
+                    KnownStatus::InvalidParameter,
+                    "authenticateServerResponse is not authenticateResponseOk",
+                )
+            })?;
+        if let Some(e) =
+            rsp_codec::named::validate(&rsp_codec::schema::AUTHENTICATE_SERVER_RESPONSE, &resp)
+                .into_iter()
+                .next()
+        {
+            return Err(Es9Answer::failed(
+                KnownStatus::InvalidParameter,
+                e.to_string(),
+            ));
+        }
+        let parts = ok.children();
+        let (signed1, sig1, euicc_der, eum_der) =
+            (&parts[0], &parts[1], parts[2].encode(), parts[3].encode());
+        // Certificates: eUICC ← EUM ← the CI named in euiccCiPKIdToBeUsed.
+        let ci: Vec<RspCertificate> = self
+            .trusted_cis
+            .iter()
+            .filter(|c| c.key_id() == session.ci_pkid.as_slice())
+            .cloned()
+            .collect();
+        let leaf = RspCertificate::from_der(&euicc_der).map_err(|_| {
+            Es9Answer::failed(
+                KnownStatus::EuiccCertificateInvalid,
+                "CERT.EUICC does not parse",
+            )
+        })?;
+        let chain = cert::verify_chain_der(
+            &euicc_der,
+            &[&eum_der],
+            &ci,
+            Role::Euicc,
+            self.at(&leaf),
+            &VerifyOptions::default(),
+        )
+        .map_err(|e| {
+            let (s, r) = e.es9_status(StatusContext::AuthenticateClient);
+            let status =
+                rsp_codec::status::lookup(s, r).unwrap_or(KnownStatus::EuiccCertificateInvalid);
+            Es9Answer::failed(status, e.to_string())
+        })?;
+        let euicc_pk = chain.public_key().clone();
+        let sig1_raw = sig1.content().unwrap_or_default();
+        if signed::verify_euicc_signature1(&euicc_pk, &signed1.encode(), sig1_raw).is_err() {
+            return Err(Es9Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "euiccSignature1",
+            ));
+        }
+        let s1 = EuiccSigned1::read(signed1)
+            .map_err(|e| Es9Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
+        if s1.server_challenge != session.server_challenge {
+            return Err(Es9Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "serverChallenge does not match",
+            ));
+        }
+        if s1.transaction_id != tx {
+            return Err(Es9Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "transactionId in euiccSigned1 differs",
+            ));
+        }
+        let Some(eid) = chain.eid() else {
+            return Err(Es9Answer::failed(
+                KnownStatus::EuiccCertificateInvalid,
+                "no EID in CERT.EUICC",
+            ));
+        };
+        let eid_text = eid.to_digits();
+        let order = self.find_order(s1.ctx_params1.matching_id.as_deref(), &eid_text)?;
+        self.check_eligible(&order, &s1.euicc_info2)?;
+
+        let mut order = order;
+        order.download_attempts += 1;
+        let metadata = self.metadata_tlv(&order)?;
+        let retry_otpk = order.bound.as_ref().map(|b| b.euicc_otpk.clone());
+        let cc_required = order.confirmation_code.is_some();
+        let mut sd2 = vec![
+            Tlv::primitive(Tag::of(0x80), tx.clone()),
+            Tlv::primitive(Tag::of(0x01), der::encode_boolean(cc_required)),
+        ];
+        if let Some(otpk) = &retry_otpk {
+            sd2.push(Tlv::primitive(Tag::of(0x5F49), otpk.clone()));
+        }
+        let sd2 = Tlv::constructed(Tag::of(0x30), sd2);
+        let c = &self.creds[session.creds];
+        let sig2 = signed::sign_smdp_signature2(&c.sk_pb, &sd2.encode_der(), sig1_raw);
+        let dp_pb = c.dp_pb.der().to_vec();
+        let iccid = order.iccid.clone();
+        self.store.put(order);
+        if let Some(s) = self.sessions.get_mut(&tx) {
+            s.stage = Stage::Authenticated {
+                iccid,
+                euicc_pk,
+                eid: *eid.as_bytes(),
+                smdp_signature2: sig2,
+                cc_required,
+                metadata: metadata.clone(),
+            };
+        }
+        Ok(Es9Answer::json(&AuthenticateClientResponse {
+            header: ResponseHeader::success(),
+            transaction_id: TransactionIdHex::new(tx).ok(),
+            profile_metadata: Some(b64(&metadata)),
+            smdp_signed2: Some(b64(&sd2)),
+            smdp_signature2: Some(Base64Bytes::new(signed::signature_do(&sig2))),
+            smdp_certificate: Some(Base64Bytes::new(dp_pb)),
+            extra: Default::default(),
+        }))
+    }
+
+    /// Matching ID processing for the three use cases (digest §4.1 step 6).
+    fn find_order(&self, matching_id: Option<&str>, eid: &str) -> Result<Order, Es9Answer> {
+        let order = match matching_id.filter(|m| !m.is_empty()) {
+            Some(m) => {
+                let o = self.store.by_matching_id(m).ok_or_else(|| {
+                    Es9Answer::failed(KnownStatus::MatchingIdRefused, "unknown matching ID")
+                })?;
+                if o.eid.as_deref().is_some_and(|e| e != eid) {
+                    return Err(Es9Answer::failed(
+                        KnownStatus::EidMismatch,
+                        "the order is bound to another EID",
+                    ));
+                }
+                o
+            }
+            None => {
+                let candidates = self.store.default_for_eid(eid);
+                candidates
+                    .into_iter()
+                    .find(|o| {
+                        matches!(
+                            o.state,
+                            OrderState::Released | OrderState::Downloaded | OrderState::Confirmed
+                        )
+                    })
+                    .ok_or_else(|| {
+                        Es9Answer::failed(KnownStatus::EidMismatch, "no order for this EID")
+                    })?
+            }
+        };
+        match order.state {
+            OrderState::Released | OrderState::Downloaded => {}
+            OrderState::Confirmed | OrderState::Linked | OrderState::Allocated => {
+                return Err(Es9Answer::failed(
+                    KnownStatus::ProfileNotReleased,
+                    "profile not released",
+                ))
+            }
+            // Installed, cancelled, in error: an activation code never works twice.
+            _ => {
+                return Err(Es9Answer::failed(
+                    KnownStatus::MatchingIdRefused,
+                    "order not downloadable",
+                ))
+            }
+        }
+        if order.expires_at.is_some_and(|t| self.now > t) {
+            return Err(Es9Answer::failed(
+                KnownStatus::DownloadOrderExpired,
+                "download order expired",
+            ));
+        }
+        if order.download_attempts >= self.config.download_max_attempts {
+            return Err(Es9Answer::failed(
+                KnownStatus::DownloadOrderMaxRetries,
+                "download retries exhausted",
+            ));
+        }
+        Ok(order)
+    }
+
+    /// The profile's mandatory services against the eUICC's UICC capabilities.
+    fn check_eligible(&self, order: &Order, info2: &EuiccInfo2) -> Result<(), Es9Answer> {
+        let Ok(pkg) = ProfilePackage::parse(&order.package) else {
+            return Err(Es9Answer::failed(
+                KnownStatus::NoEligibleProfile,
+                "profile package unreadable",
+            ));
+        };
+        const BITS: &[(&str, usize)] = &[
+            ("contactless", 0),
+            ("usim", 1),
+            ("isim", 2),
+            ("csim", 3),
+            ("milenage", 4),
+            ("cave", 5),
+            ("tuak128", 6),
+            ("tuak256", 7),
+            ("usim-test-algorithm", 8),
+            ("gba-usim", 10),
+            ("gba-isim", 11),
+            ("mbms", 12),
+            ("eap", 13),
+            ("javacard", 14),
+            ("multos", 15),
+            ("multiple-usim", 16),
+            ("multiple-isim", 17),
+            ("multiple-csim", 18),
+            ("ber-tlv", 19),
+            ("dfLink", 20),
+            ("cat-tp", 21),
+            ("get-identity", 22),
+            ("profile-a-x25519", 23),
+            ("profile-b-p256", 24),
+            ("suciCalculatorApi", 25),
+            ("dns-resolution", 26),
+            ("scp11ac", 27),
+            ("scp11c-authorization-mechanism", 28),
+            ("s16mode", 29),
+            ("eaka", 30),
+        ];
+        for s in pkg
+            .header()
+            .map(|h| h.mandatory_services)
+            .unwrap_or_default()
+        {
+            let bit = BITS.iter().find(|(n, _)| *n == s).map(|(_, b)| *b);
+            if !bit.is_some_and(|b| info2.uicc_capability.bit(b)) {
+                return Err(Es9Answer::failed(
+                    KnownStatus::NoEligibleProfile,
+                    format!("eUICC lacks mandatory service {s}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn metadata_tlv(&self, order: &Order) -> Result<Tlv, Es9Answer> {
+        let iccid = rsp_codec::iccid::Iccid::parse(&order.iccid).map_err(|e| {
+            Es9Answer::failed(KnownStatus::NoEligibleProfile, format!("order ICCID: {e}"))
+        })?;
+        let notify = Tlv::constructed(
+            Tag::of(0xB6),
+            vec![Tlv::constructed(
+                Tag::of(0x30),
+                vec![
+                    Tlv::primitive(
+                        Tag::of(0x80),
+                        der::BitString::from_bits(&[0, 1, 2, 3]).encode(),
+                    ),
+                    Tlv::primitive(Tag::of(0x81), self.config.address.as_bytes().to_vec()),
+                ],
+            )],
+        );
+        Ok(StoreMetadataRequest {
+            iccid: iccid.to_bcd(),
+            service_provider_name: order.metadata.service_provider_name.clone(),
+            profile_name: order.metadata.profile_name.clone(),
+            icon_type: None,
+            icon: None,
+            profile_class: Some(order.metadata.profile_class),
+            notification_configuration_info: Some(notify),
+            profile_owner: None,
+            profile_policy_rules: None,
+            service_specific_data_stored_in_euicc: None,
+            service_specific_data_not_stored_in_euicc: None,
+            extensions: Vec::new(),
+        }
+        .to_tlv())
+    }
+
+    // ------------------------------------------------------------ GetBoundProfilePackage
+
+    fn get_bound_profile_package(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
+        let req: GetBoundProfilePackageRequest = Self::parse(body)?;
+        let tx = req.transaction_id.as_bytes().to_vec();
+        let session = self.session(&tx)?;
+        let Stage::Authenticated {
+            iccid,
+            euicc_pk,
+            eid,
+            smdp_signature2,
+            cc_required,
+            metadata,
+        } = session.stage.clone()
+        else {
+            return Err(Es9Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "session not waiting for GetBoundProfilePackage",
+            ));
+        };
+        let resp = tlv_field(
+            "prepareDownloadResponse",
+            req.prepare_download_response.as_bytes(),
+        )?;
+        let ok = resp
+            .children()
+            .first()
+            .filter(|c| resp.tag() == Tag::of(0xBF21) && c.tag() == Tag::of(0xA0))
+            .ok_or_else(|| {
+                Es9Answer::failed(
+                    KnownStatus::InvalidParameter,
+                    "prepareDownloadResponse is not downloadResponseOk",
+                )
+            })?;
+        if let Some(e) =
+            rsp_codec::named::validate(&rsp_codec::schema::PREPARE_DOWNLOAD_RESPONSE, &resp)
+                .into_iter()
+                .next()
+        {
+            return Err(Es9Answer::failed(
+                KnownStatus::InvalidParameter,
+                e.to_string(),
+            ));
+        }
+        let (signed2, sig2) = (&ok.children()[0], &ok.children()[1]);
+        if signed::verify_euicc_signature2(
+            &euicc_pk,
+            &signed2.encode(),
+            &smdp_signature2,
+            sig2.content().unwrap_or_default(),
+        )
+        .is_err()
+        {
+            return Err(Es9Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "euiccSignature2",
+            ));
+        }
+        let s2 = EuiccSigned2::read(signed2)
+            .map_err(|e| Es9Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
+        if s2.transaction_id != tx {
+            return Err(Es9Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "transactionId in euiccSigned2 differs",
+            ));
+        }
+        let mut order = self
+            .store
+            .get(&iccid)
+            .ok_or_else(|| Es9Answer::failed(KnownStatus::BppNotAvailable, "order vanished"))?;
+        if cc_required {
+            let Some(hash) = s2.hash_cc else {
+                return Err(Es9Answer::failed(
+                    KnownStatus::ConfirmationCodeMissing,
+                    "hashCc missing",
+                ));
+            };
+            let cc = order.confirmation_code.clone().unwrap_or_default();
+            if hash != kdf::hash_cc(cc.as_bytes(), &tx) {
+                order.cc_attempts += 1;
+                let exceeded = order.cc_attempts >= self.config.cc_max_attempts;
+                if exceeded {
+                    order.state = OrderState::Error;
+                }
+                self.store.put(order);
+                self.sessions.remove(&tx);
+                return Err(Es9Answer::failed(
+                    if exceeded {
+                        KnownStatus::ConfirmationCodeRetriesExceeded
+                    } else {
+                        KnownStatus::ConfirmationCodeRefused
+                    },
+                    "confirmation code",
+                ));
+            }
+        }
+        // A retry with the otPK the BPP is bound to gets the same BPP again.
+        let bpp = match &order.bound {
+            Some(b) if b.euicc_otpk == s2.euicc_otpk => b.bpp.clone(),
+            Some(_) if !self.config.allow_rebind => {
+                return Err(Es9Answer::failed(
+                    KnownStatus::BppNotAvailable,
+                    "BPP bound to another otPK",
+                ));
+            }
+            _ => {
+                let c = &self.creds[session.creds];
+                let binding = bpp::bind(
+                    &c.sk_pb,
+                    &BindParams {
+                        transaction_id: &tx,
+                        host_id: &self.config.host_id,
+                        eid: &eid,
+                        euicc_otpk: &s2.euicc_otpk,
+                    },
+                    self.rng.as_mut(),
+                )
+                .map_err(|e| {
+                    Es9Answer::failed(KnownStatus::InvalidParameter, format!("euiccOtpk: {e}"))
+                })?;
+                let configure = Tlv::constructed(Tag::of(0xBF24), Vec::new());
+                let built = bpp::build_bpp(
+                    &BppContent {
+                        isc: &binding.isc,
+                        configure_isdp: &configure,
+                        store_metadata: &metadata,
+                        replace_session_keys: None,
+                        profile: &order.package,
+                    },
+                    &binding.keys,
+                )
+                .map_err(|e| Es9Answer::failed(KnownStatus::BppNotAvailable, e.to_string()))?
+                .encode_der();
+                order.bound = Some(BoundBpp {
+                    euicc_otpk: s2.euicc_otpk.clone(),
+                    bpp: built.clone(),
+                });
+                built
+            }
+        };
+        order.state = OrderState::Downloaded;
+        self.store.put(order);
+        if let Some(s) = self.sessions.get_mut(&tx) {
+            s.stage = Stage::Bound { iccid, euicc_pk };
+        }
+        Ok(Es9Answer::json(&GetBoundProfilePackageResponse {
+            header: ResponseHeader::success(),
+            transaction_id: TransactionIdHex::new(tx).ok(),
+            bound_profile_package: Some(Base64Bytes::new(bpp)),
+            extra: Default::default(),
+        }))
+    }
+
+    // ------------------------------------------------------------ HandleNotification
+
+    /// Always 204 (the function has no output); what verifies is applied to the orders.
+    fn handle_notification(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
+        let req: HandleNotificationRequest = Self::parse(body)?;
+        let Ok(n) = Tlv::parse(req.pending_notification.as_bytes()) else {
+            return Ok(Es9Answer::no_content());
+        };
+        match n.tag().to_u32() {
+            0xBF37 => self.apply_pir(&n),
+            0x30 => self.apply_other(&n),
+            _ => {}
+        }
+        Ok(Es9Answer::no_content())
+    }
+
+    fn apply_pir(&mut self, pir: &Tlv) {
+        let (Some(data), Some(sig)) = (pir.children().first(), pir.children().get(1)) else {
+            return;
+        };
+        let Ok(d) = ProfileInstallationResultData::read(data) else {
+            return;
+        };
+        let Some(session) = self.sessions.get(&d.transaction_id).cloned() else {
+            return;
+        };
+        let Stage::Bound { iccid, euicc_pk } = session.stage else {
+            return;
+        };
+        if signed::verify_euicc_sign_pir(
+            &euicc_pk,
+            &data.encode(),
+            sig.content().unwrap_or_default(),
+        )
+        .is_err()
+        {
+            return;
+        }
+        if let Some(mut o) = self.store.get(&iccid) {
+            o.state = match d.final_result {
+                rsp_codec::views::FinalResult::Success { .. } => OrderState::Installed,
+                // A failed install may be retried (with the same otPK: the BPP is kept).
+                rsp_codec::views::FinalResult::Error { .. } => OrderState::Released,
+            };
+            self.store.put(o);
+        }
+        self.sessions.remove(&d.transaction_id);
+    }
+
+    fn apply_other(&mut self, n: &Tlv) {
+        let c = n.children();
+        let (Some(meta), Some(sig), Some(euicc), Some(eum)) =
+            (c.first(), c.get(1), c.get(2), c.get(3))
+        else {
+            return;
+        };
+        let Ok(chain) = cert::verify_chain_der(
+            &euicc.encode(),
+            &[&eum.encode()],
+            &self.trusted_cis,
+            Role::Euicc,
+            self.now,
+            &VerifyOptions::default(),
+        ) else {
+            return;
+        };
+        if signed::verify_other_signed_notification(
+            chain.public_key(),
+            &meta.encode(),
+            sig.content().unwrap_or_default(),
+        )
+        .is_err()
+        {
+            return;
+        }
+        let Ok(m) = NotificationMetadata::read(meta) else {
+            return;
+        };
+        let Some(iccid) = m
+            .iccid
+            .and_then(|i| rsp_codec::iccid::Iccid::from_bcd(&i).ok())
+        else {
+            return;
+        };
+        let Some(mut o) = self.store.get(&iccid.to_string()) else {
+            return;
+        };
+        if m.event() == Some(NotificationEvent::Delete) {
+            o.state = OrderState::Unavailable;
+            self.store.put(o);
+        }
+    }
+
+    // ------------------------------------------------------------ CancelSession
+
+    fn cancel_session(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
+        let req: CancelSessionRequest = Self::parse(body)?;
+        let tx = req.transaction_id.as_bytes().to_vec();
+        let session = self.session(&tx)?;
+        let euicc_pk = match &session.stage {
+            Stage::Authenticated { euicc_pk, .. } | Stage::Bound { euicc_pk, .. } => {
+                euicc_pk.clone()
+            }
+            Stage::Initiated => {
+                return Err(Es9Answer::failed(
+                    KnownStatus::TransactionIdUnknown,
+                    "no authenticated session",
+                ))
+            }
+        };
+        let resp = tlv_field(
+            "cancelSessionResponse",
+            req.cancel_session_response.as_bytes(),
+        )?;
+        let ok = resp
+            .children()
+            .first()
+            .filter(|c| resp.tag() == Tag::of(0xBF41) && c.tag() == Tag::of(0xA0))
+            .ok_or_else(|| {
+                Es9Answer::failed(
+                    KnownStatus::InvalidParameter,
+                    "cancelSessionResponse is not cancelSessionResponseOk",
+                )
+            })?;
+        let (Some(signed_t), Some(sig)) = (ok.children().first(), ok.children().get(1)) else {
+            return Err(Es9Answer::failed(
+                KnownStatus::InvalidParameter,
+                "cancelSessionResponseOk incomplete",
+            ));
+        };
+        if signed::verify_euicc_cancel_session(
+            &euicc_pk,
+            &signed_t.encode(),
+            sig.content().unwrap_or_default(),
+        )
+        .is_err()
+        {
+            return Err(Es9Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "euiccCancelSessionSignature",
+            ));
+        }
+        let s = EuiccCancelSessionSigned::read(signed_t)
+            .map_err(|e| Es9Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
+        if s.smdp_oid != self.oid {
+            return Err(Es9Answer::failed(
+                KnownStatus::SmdpOidInvalid,
+                "smdpOid is not this SM-DP+",
+            ));
+        }
+        if s.transaction_id != tx {
+            return Err(Es9Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "transactionId in euiccCancelSessionSigned differs",
+            ));
+        }
+        let iccid = match &session.stage {
+            Stage::Authenticated { iccid, .. } | Stage::Bound { iccid, .. } => iccid.clone(),
+            Stage::Initiated => String::new(),
+        };
+        if let Some(mut o) = self.store.get(&iccid) {
+            // Decision: the end user refused, PPRs are not allowed, or the metadata did not
+            // match → the order goes to error (the operator decides); postponed, timeout, a BPP
+            // execution error or an undefined reason → downloadable again.
+            o.state = match s.reason {
+                0 | 3 | 4 => OrderState::Error,
+                _ => OrderState::Released,
+            };
+            self.store.put(o);
+        }
+        self.sessions.remove(&tx);
+        Ok(Es9Answer::json(&HeaderOnlyResponse::new(
+            ResponseHeader::success(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_answers_carry_the_status() {
+        let a = Es9Answer::failed(KnownStatus::TransactionIdUnknown, "x");
+        assert_eq!(a.http_status, 200);
+        assert_eq!(a.failure(), Some(KnownStatus::TransactionIdUnknown));
+        assert_eq!(Es9Answer::no_content().http_status, 204);
+    }
+}

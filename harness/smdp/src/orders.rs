@@ -1,0 +1,177 @@
+//! Download orders: the profiles an SM-DP+ holds and the state each one is in (SGP.22 §3.1,
+//! digest §4.1 steps 6 and 9). In memory here; the durable SQLite store comes with the rest of
+//! the SM-DP+ issue and implements the same [`OrderStore`].
+
+use rsp_crypto::cert::Time;
+
+/// The life of one profile at the SM-DP+.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderState {
+    Available,
+    Allocated,
+    Linked,
+    Confirmed,
+    Released,
+    /// A BPP was delivered (the eUICC may still be installing it).
+    Downloaded,
+    Installed,
+    Error,
+    Cancelled,
+    Unavailable,
+}
+
+impl OrderState {
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderState::Available => "available",
+            OrderState::Allocated => "allocated",
+            OrderState::Linked => "linked",
+            OrderState::Confirmed => "confirmed",
+            OrderState::Released => "released",
+            OrderState::Downloaded => "downloaded",
+            OrderState::Installed => "installed",
+            OrderState::Error => "error",
+            OrderState::Cancelled => "cancelled",
+            OrderState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// What the eUICC is shown and stores (StoreMetadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderMetadata {
+    pub service_provider_name: String,
+    pub profile_name: String,
+    /// test 0, provisioning 1, operational 2.
+    pub profile_class: i64,
+}
+
+/// A BPP bound to one otPK.EUICC, kept for a retry with the same key (`bppEuiccOtpk`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BoundBpp {
+    pub euicc_otpk: Vec<u8>,
+    pub bpp: Vec<u8>,
+}
+
+impl std::fmt::Debug for BoundBpp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundBpp")
+            .field("euicc_otpk", &hex::encode_upper(&self.euicc_otpk))
+            .field("bpp_bytes", &self.bpp.len())
+            .finish()
+    }
+}
+
+/// One profile and its download order.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Order {
+    /// ICCID digits (19 or 20).
+    pub iccid: String,
+    /// The unprotected profile package (DER ProfileElements).
+    pub package: Vec<u8>,
+    pub metadata: OrderMetadata,
+    pub state: OrderState,
+    /// The EID the order is bound to (required for the default SM-DP+ and SM-DS use cases).
+    pub eid: Option<String>,
+    /// The activation code token or SM-DS event id; `None` = default SM-DP+ use case.
+    pub matching_id: Option<String>,
+    /// Confirmation code (plain; only its hash travels).
+    pub confirmation_code: Option<String>,
+    pub cc_attempts: u32,
+    pub download_attempts: u32,
+    pub expires_at: Option<Time>,
+    pub bound: Option<BoundBpp>,
+}
+
+impl std::fmt::Debug for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Matching IDs and confirmation codes are keys to a subscription: never logged.
+        f.debug_struct("Order")
+            .field("iccid", &self.iccid)
+            .field("state", &self.state)
+            .field("eid", &self.eid)
+            .field(
+                "matching_id",
+                &self.matching_id.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "confirmation_code",
+                &self.confirmation_code.as_ref().map(|_| "<redacted>"),
+            )
+            .field("cc_attempts", &self.cc_attempts)
+            .field("download_attempts", &self.download_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Order {
+    /// A released order for `package` (as an operator's DownloadOrder + ConfirmOrder(release)
+    /// would leave it).
+    pub fn released(
+        iccid: &str,
+        package: Vec<u8>,
+        matching_id: Option<&str>,
+        eid: Option<&str>,
+    ) -> Order {
+        Order {
+            iccid: iccid.to_owned(),
+            package,
+            metadata: OrderMetadata {
+                service_provider_name: "rspcheck".into(),
+                profile_name: format!("Profile {iccid}"),
+                profile_class: 2,
+            },
+            state: OrderState::Released,
+            eid: eid.map(str::to_owned),
+            matching_id: matching_id.map(str::to_owned),
+            confirmation_code: None,
+            cc_attempts: 0,
+            download_attempts: 0,
+            expires_at: None,
+            bound: None,
+        }
+    }
+}
+
+/// Where orders live. Implementations must make every `put` durable before returning.
+pub trait OrderStore: Send {
+    fn get(&self, iccid: &str) -> Option<Order>;
+    fn put(&mut self, order: Order);
+    fn all(&self) -> Vec<Order>;
+    /// The order whose matching ID is `matching_id` (exact, case-sensitive).
+    fn by_matching_id(&self, matching_id: &str) -> Option<Order> {
+        self.all()
+            .into_iter()
+            .find(|o| o.matching_id.as_deref() == Some(matching_id))
+    }
+    /// Orders bound to `eid` without a matching ID (default SM-DP+ use case).
+    fn default_for_eid(&self, eid: &str) -> Vec<Order> {
+        self.all()
+            .into_iter()
+            .filter(|o| {
+                o.eid.as_deref() == Some(eid) && o.matching_id.as_deref().is_none_or(str::is_empty)
+            })
+            .collect()
+    }
+}
+
+/// Orders in memory (tests, `--in-memory`).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    orders: Vec<Order>,
+}
+
+impl OrderStore for MemoryStore {
+    fn get(&self, iccid: &str) -> Option<Order> {
+        self.orders.iter().find(|o| o.iccid == iccid).cloned()
+    }
+    fn put(&mut self, order: Order) {
+        match self.orders.iter_mut().find(|o| o.iccid == order.iccid) {
+            Some(o) => *o = order,
+            None => self.orders.push(order),
+        }
+    }
+    fn all(&self) -> Vec<Order> {
+        self.orders.clone()
+    }
+}
