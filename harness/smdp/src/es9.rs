@@ -24,7 +24,7 @@ use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::{kdf, signed, PrivateKey, PublicKey, RandomSource};
 use rsp_profile::package::ProfilePackage;
 
-use crate::orders::{BoundBpp, Order, OrderState, OrderStore};
+use crate::orders::{AuditEntry, AuditEvent, BoundBpp, Order, OrderState, OrderStore};
 
 /// Largest ES9+ request body accepted (a BF21 or BF37 is small; BPPs only travel outwards).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -202,6 +202,28 @@ impl<S: OrderStore> Smdp<S> {
             sessions: HashMap::new(),
             serial: 0,
         })
+    }
+
+    fn log(
+        &mut self,
+        event: AuditEvent,
+        iccid: &str,
+        eid: Option<&str>,
+        outcome: Result<(), KnownStatus>,
+        detail: impl Into<String>,
+    ) {
+        let outcome = match outcome {
+            Ok(()) => "ok".to_owned(),
+            Err(s) => format!("{}/{}", s.subject(), s.reason()),
+        };
+        self.store.audit(AuditEntry {
+            time: self.now.unix(),
+            event,
+            iccid: iccid.to_owned(),
+            eid: eid.map(str::to_owned),
+            outcome,
+            detail: detail.into(),
+        });
     }
 
     pub fn set_time(&mut self, now: Time) {
@@ -448,8 +470,39 @@ impl<S: OrderStore> Smdp<S> {
             ));
         };
         let eid_text = eid.to_digits();
-        let order = self.find_order(s1.ctx_params1.matching_id.as_deref(), &eid_text)?;
-        self.check_eligible(&order, &s1.euicc_info2)?;
+        let use_case = if s1
+            .ctx_params1
+            .matching_id
+            .as_deref()
+            .is_some_and(|m| !m.is_empty())
+        {
+            "matching ID"
+        } else {
+            "default SM-DP+"
+        };
+        let order = match self
+            .find_order(s1.ctx_params1.matching_id.as_deref(), &eid_text)
+            .and_then(|o| self.check_eligible(&o, &s1.euicc_info2).map(|()| o))
+        {
+            Ok(o) => o,
+            Err((iccid, status)) => {
+                self.log(
+                    AuditEvent::DownloadRefused,
+                    &iccid,
+                    Some(&eid_text),
+                    Err(status),
+                    use_case,
+                );
+                return Err(Es9Answer::failed(status, "download refused"));
+            }
+        };
+        self.log(
+            AuditEvent::DownloadAttempt,
+            &order.iccid,
+            Some(&eid_text),
+            Ok(()),
+            use_case,
+        );
 
         let mut order = order;
         order.download_attempts += 1;
@@ -490,74 +543,63 @@ impl<S: OrderStore> Smdp<S> {
         }))
     }
 
-    /// Matching ID processing for the three use cases (digest §4.1 step 6).
-    fn find_order(&self, matching_id: Option<&str>, eid: &str) -> Result<Order, Es9Answer> {
+    /// Matching ID processing for the three use cases (digest §4.1 step 6). The error names the
+    /// order's ICCID when one was found (for the audit log).
+    fn find_order(
+        &self,
+        matching_id: Option<&str>,
+        eid: &str,
+    ) -> Result<Order, (String, KnownStatus)> {
         let order = match matching_id.filter(|m| !m.is_empty()) {
             Some(m) => {
-                let o = self.store.by_matching_id(m).ok_or_else(|| {
-                    Es9Answer::failed(KnownStatus::MatchingIdRefused, "unknown matching ID")
-                })?;
+                let o = self
+                    .store
+                    .by_matching_id(m)
+                    .ok_or((String::new(), KnownStatus::MatchingIdRefused))?;
                 if o.eid.as_deref().is_some_and(|e| e != eid) {
-                    return Err(Es9Answer::failed(
-                        KnownStatus::EidMismatch,
-                        "the order is bound to another EID",
-                    ));
+                    return Err((o.iccid, KnownStatus::EidMismatch));
                 }
                 o
             }
-            None => {
-                let candidates = self.store.default_for_eid(eid);
-                candidates
-                    .into_iter()
-                    .find(|o| {
-                        matches!(
-                            o.state,
-                            OrderState::Released | OrderState::Downloaded | OrderState::Confirmed
-                        )
-                    })
-                    .ok_or_else(|| {
-                        Es9Answer::failed(KnownStatus::EidMismatch, "no order for this EID")
-                    })?
-            }
+            None => self
+                .store
+                .default_for_eid(eid)
+                .into_iter()
+                .find(|o| {
+                    matches!(
+                        o.state,
+                        OrderState::Released | OrderState::Downloaded | OrderState::Confirmed
+                    )
+                })
+                .ok_or((String::new(), KnownStatus::EidMismatch))?,
         };
+        let refuse = |s| Err((order.iccid.clone(), s));
         match order.state {
             OrderState::Released | OrderState::Downloaded => {}
             OrderState::Confirmed | OrderState::Linked | OrderState::Allocated => {
-                return Err(Es9Answer::failed(
-                    KnownStatus::ProfileNotReleased,
-                    "profile not released",
-                ))
+                return refuse(KnownStatus::ProfileNotReleased)
             }
             // Installed, cancelled, in error: an activation code never works twice.
-            _ => {
-                return Err(Es9Answer::failed(
-                    KnownStatus::MatchingIdRefused,
-                    "order not downloadable",
-                ))
-            }
+            _ => return refuse(KnownStatus::MatchingIdRefused),
         }
         if order.expires_at.is_some_and(|t| self.now > t) {
-            return Err(Es9Answer::failed(
-                KnownStatus::DownloadOrderExpired,
-                "download order expired",
-            ));
+            return refuse(KnownStatus::DownloadOrderExpired);
         }
         if order.download_attempts >= self.config.download_max_attempts {
-            return Err(Es9Answer::failed(
-                KnownStatus::DownloadOrderMaxRetries,
-                "download retries exhausted",
-            ));
+            return refuse(KnownStatus::DownloadOrderMaxRetries);
         }
         Ok(order)
     }
 
     /// The profile's mandatory services against the eUICC's UICC capabilities.
-    fn check_eligible(&self, order: &Order, info2: &EuiccInfo2) -> Result<(), Es9Answer> {
+    fn check_eligible(
+        &self,
+        order: &Order,
+        info2: &EuiccInfo2,
+    ) -> Result<(), (String, KnownStatus)> {
+        let refuse = || Err((order.iccid.clone(), KnownStatus::NoEligibleProfile));
         let Ok(pkg) = ProfilePackage::parse(&order.package) else {
-            return Err(Es9Answer::failed(
-                KnownStatus::NoEligibleProfile,
-                "profile package unreadable",
-            ));
+            return refuse();
         };
         const BITS: &[(&str, usize)] = &[
             ("contactless", 0),
@@ -598,10 +640,7 @@ impl<S: OrderStore> Smdp<S> {
         {
             let bit = BITS.iter().find(|(n, _)| *n == s).map(|(_, b)| *b);
             if !bit.is_some_and(|b| info2.uicc_capability.bit(b)) {
-                return Err(Es9Answer::failed(
-                    KnownStatus::NoEligibleProfile,
-                    format!("eUICC lacks mandatory service {s}"),
-                ));
+                return refuse();
             }
         }
         Ok(())
@@ -782,6 +821,16 @@ impl<S: OrderStore> Smdp<S> {
             }
         };
         order.state = OrderState::Downloaded;
+        let eid_text = rsp_codec::eid::Eid::from_bcd_unverified(&eid)
+            .map(|e| e.to_digits())
+            .ok();
+        self.log(
+            AuditEvent::BppDelivered,
+            &order.iccid,
+            eid_text.as_deref(),
+            Ok(()),
+            format!("{} bytes", bpp.len()),
+        );
         self.store.put(order);
         if let Some(s) = self.sessions.get_mut(&tx) {
             s.stage = Stage::Bound { iccid, euicc_pk };
@@ -833,12 +882,25 @@ impl<S: OrderStore> Smdp<S> {
             return;
         }
         if let Some(mut o) = self.store.get(&iccid) {
-            o.state = match d.final_result {
-                rsp_codec::views::FinalResult::Success { .. } => OrderState::Installed,
+            let (state, event, detail) = match &d.final_result {
+                rsp_codec::views::FinalResult::Success { .. } => {
+                    (OrderState::Installed, AuditEvent::Installed, String::new())
+                }
                 // A failed install may be retried (with the same otPK: the BPP is kept).
-                rsp_codec::views::FinalResult::Error { .. } => OrderState::Released,
+                rsp_codec::views::FinalResult::Error {
+                    bpp_command_id,
+                    error_reason,
+                    ..
+                } => (
+                    OrderState::Released,
+                    AuditEvent::InstallFailed,
+                    format!("bppCommandId {bpp_command_id}, errorReason {error_reason}"),
+                ),
             };
+            o.state = state;
+            let eid = o.eid.clone();
             self.store.put(o);
+            self.log(event, &iccid, eid.as_deref(), Ok(()), detail);
         }
         self.sessions.remove(&d.transaction_id);
     }
@@ -881,10 +943,25 @@ impl<S: OrderStore> Smdp<S> {
         let Some(mut o) = self.store.get(&iccid.to_string()) else {
             return;
         };
+        let eid = chain.eid().map(|e| e.to_digits());
+        let event = m.event().map_or("unknown", |e| match e {
+            NotificationEvent::Install => "install",
+            NotificationEvent::Enable => "enable",
+            NotificationEvent::Disable => "disable",
+            NotificationEvent::Delete => "delete",
+        });
         if m.event() == Some(NotificationEvent::Delete) {
             o.state = OrderState::Unavailable;
-            self.store.put(o);
         }
+        let iccid = o.iccid.clone();
+        self.store.put(o);
+        self.log(
+            AuditEvent::Notification,
+            &iccid,
+            eid.as_deref(),
+            Ok(()),
+            event,
+        );
     }
 
     // ------------------------------------------------------------ CancelSession
@@ -962,7 +1039,15 @@ impl<S: OrderStore> Smdp<S> {
                 0 | 3 | 4 => OrderState::Error,
                 _ => OrderState::Released,
             };
+            let eid = o.eid.clone();
             self.store.put(o);
+            self.log(
+                AuditEvent::Cancelled,
+                &iccid,
+                eid.as_deref(),
+                Ok(()),
+                format!("reason {}", s.reason),
+            );
         }
         self.sessions.remove(&tx);
         Ok(Es9Answer::json(&HeaderOnlyResponse::new(

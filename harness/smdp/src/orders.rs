@@ -133,11 +133,68 @@ impl Order {
     }
 }
 
-/// Where orders live. Implementations must make every `put` durable before returning.
+/// What happened to an order: the ledger an operator needs to trace a fraudulent re-issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditEvent {
+    /// ES2+ DownloadOrder or an inventory load.
+    Ordered,
+    Confirmed,
+    Released,
+    /// AuthenticateClient accepted for this order (a download attempt).
+    DownloadAttempt,
+    /// AuthenticateClient refused (matching ID, EID, expiry, retries …).
+    DownloadRefused,
+    ConfirmationCodeRefused,
+    BppDelivered,
+    Installed,
+    InstallFailed,
+    /// Enable/disable/delete notification received.
+    Notification,
+    Cancelled,
+}
+
+impl AuditEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditEvent::Ordered => "ordered",
+            AuditEvent::Confirmed => "confirmed",
+            AuditEvent::Released => "released",
+            AuditEvent::DownloadAttempt => "download-attempt",
+            AuditEvent::DownloadRefused => "download-refused",
+            AuditEvent::ConfirmationCodeRefused => "cc-refused",
+            AuditEvent::BppDelivered => "bpp-delivered",
+            AuditEvent::Installed => "installed",
+            AuditEvent::InstallFailed => "install-failed",
+            AuditEvent::Notification => "notification",
+            AuditEvent::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One line of the append-only audit log. Never holds a matching ID or confirmation code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Seconds since 1970 (the SM-DP+'s injected clock).
+    pub time: i64,
+    pub event: AuditEvent,
+    /// Empty when the order is not known (e.g. a refused matching ID).
+    pub iccid: String,
+    pub eid: Option<String>,
+    /// `ok` or the SGP.22 status (`8.2.6/3.8`).
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// Where orders live. Implementations must make every `put` and `audit` durable before
+/// returning.
 pub trait OrderStore: Send {
     fn get(&self, iccid: &str) -> Option<Order>;
     fn put(&mut self, order: Order);
     fn all(&self) -> Vec<Order>;
+    /// Appends to the audit log.
+    fn audit(&mut self, entry: AuditEntry);
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> Vec<AuditEntry>;
     /// The order whose matching ID is `matching_id` (exact, case-sensitive).
     fn by_matching_id(&self, matching_id: &str) -> Option<Order> {
         self.all()
@@ -159,6 +216,7 @@ pub trait OrderStore: Send {
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     orders: Vec<Order>,
+    log: Vec<AuditEntry>,
 }
 
 impl OrderStore for MemoryStore {
@@ -173,5 +231,11 @@ impl OrderStore for MemoryStore {
     }
     fn all(&self) -> Vec<Order> {
         self.orders.clone()
+    }
+    fn audit(&mut self, entry: AuditEntry) {
+        self.log.push(entry);
+    }
+    fn audit_log(&self) -> Vec<AuditEntry> {
+        self.log.clone()
     }
 }

@@ -224,6 +224,21 @@ fn activation_code_download_installs_and_the_code_never_works_twice() {
     let mut lpa = Lpa::open(&mut other);
     let (_, a) = authenticate(&mut smdp, &mut lpa, Some("AC-TOKEN-1"));
     assert_eq!(a.failure(), Some(KnownStatus::MatchingIdRefused));
+
+    // The ledger: attempt, delivery, installation, the refused re-use; no matching ID in it.
+    let log = smdp.store().audit_log();
+    let events: Vec<(&str, &str)> = log.iter().map(|e| (e.event.name(), e.outcome.as_str())).collect();
+    assert_eq!(
+        events,
+        vec![
+            ("download-attempt", "ok"),
+            ("bpp-delivered", "ok"),
+            ("installed", "ok"),
+            ("download-refused", "8.2.6/3.8"),
+        ]
+    );
+    assert!(log.iter().all(|e| !format!("{e:?}").contains("AC-TOKEN-1")));
+    assert_eq!(log[0].eid.as_deref(), Some(card.eid().to_digits().as_str()));
 }
 
 #[test]
