@@ -434,8 +434,13 @@ impl Euicc {
         };
         // From here on any failure ends the session (a new GetEUICCChallenge is needed).
         self.session = Session::None;
-        let (dpauth, chain) = match self.verify_server_cert(&cert_tlv.encode(), Role::DpAuth, None)
-        {
+        // CERT.DPauth for a download, CERT.DSauth for SM-DS discovery (ES11 uses the same
+        // AuthenticateServer); the role is read from the certificate's policy.
+        let role = match RspCertificate::from_der(&cert_tlv.encode()) {
+            Ok(c) if c.has_role(Role::DsAuth) => Role::DsAuth,
+            _ => Role::DpAuth,
+        };
+        let (dpauth, chain) = match self.verify_server_cert(&cert_tlv.encode(), role, None) {
             Ok(v) => v,
             Err(e) => return error(e.authenticate_server_error()),
         };

@@ -665,3 +665,22 @@ fn a_legacy_v2_0_card_against_the_ts48_profiles() {
         );
     }
 }
+
+#[test]
+fn authenticate_server_accepts_an_sm_ds_certificate_for_discovery() {
+    let mut card = card();
+    let mut dp = dp(Curve::NistP256);
+    let set = pki().curve(Curve::NistP256).unwrap();
+    let ds = set.ds_auth.as_ref().expect("generated set has DSauth");
+    dp.cert_auth = ds.cert.clone();
+    dp.sk_auth = ds.key.clone().expect("DSauth key");
+    dp.address = "testsmds.example.com".into();
+    let mut lpa = Lpa::open(&mut card);
+    let c = challenge(&mut lpa);
+    let r = lpa.call(&dp.authenticate_server_request(&c, None).encode_der());
+    assert_eq!(
+        r.children()[0].tag(),
+        t(0xA0),
+        "authenticateResponseOk for CERT.DSauth: {r:?}"
+    );
+}

@@ -227,7 +227,10 @@ fn activation_code_download_installs_and_the_code_never_works_twice() {
 
     // The ledger: attempt, delivery, installation, the refused re-use; no matching ID in it.
     let log = smdp.store().audit_log();
-    let events: Vec<(&str, &str)> = log.iter().map(|e| (e.event.name(), e.outcome.as_str())).collect();
+    let events: Vec<(&str, &str)> = log
+        .iter()
+        .map(|e| (e.event.name(), e.outcome.as_str()))
+        .collect();
     assert_eq!(
         events,
         vec![
