@@ -117,13 +117,13 @@ pub struct Es9Answer {
 }
 
 impl Es9Answer {
-    fn json<T: serde::Serialize>(value: &T) -> Es9Answer {
+    pub(crate) fn json<T: serde::Serialize>(value: &T) -> Es9Answer {
         Es9Answer {
             http_status: 200,
             body: serde_json::to_vec(value).unwrap_or_default(),
         }
     }
-    fn failed(status: KnownStatus, message: impl Into<String>) -> Es9Answer {
+    pub(crate) fn failed(status: KnownStatus, message: impl Into<String>) -> Es9Answer {
         Es9Answer::json(&HeaderOnlyResponse::new(
             ResponseHeader::failed(status).with_message(message),
         ))
@@ -144,13 +144,13 @@ impl Es9Answer {
 
 /// The SM-DP+ core.
 pub struct Smdp<S: OrderStore> {
-    config: SmdpConfig,
+    pub(crate) config: SmdpConfig,
     creds: Vec<DpCredentials>,
     trusted_cis: Vec<RspCertificate>,
     oid: String,
-    store: S,
-    rng: Box<dyn RandomSource + Send>,
-    now: Time,
+    pub(crate) store: S,
+    pub(crate) rng: Box<dyn RandomSource + Send>,
+    pub(crate) now: Time,
     sessions: HashMap<Vec<u8>, Session>,
     serial: u64,
 }
@@ -204,7 +204,7 @@ impl<S: OrderStore> Smdp<S> {
         })
     }
 
-    fn log(
+    pub(crate) fn log(
         &mut self,
         event: AuditEvent,
         iccid: &str,
@@ -254,7 +254,7 @@ impl<S: OrderStore> Smdp<S> {
         result.unwrap_or_else(|e| e)
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Es9Answer> {
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Es9Answer> {
         json::parse_body_with_limit(body, MAX_BODY)
             .map_err(|e| Es9Answer::json(&HeaderOnlyResponse::new(e.response_header())))
     }

@@ -3,10 +3,12 @@
 //! Built so far (the rest of its issue is open): the ES9+ core — InitiateAuthentication,
 //! AuthenticateClient, GetBoundProfilePackage, HandleNotification, CancelSession on the JSON
 //! binding, with the checks of digest §4.1 steps 3, 6, 9, 10 and 11 and their SGP.22 status codes —
-//! over download orders kept in an [`orders::OrderStore`]. Synchronous and deterministic:
-//! randomness and the clock are injected. Not yet: the HTTPS adapter, the ASN.1 binding, ES2+,
-//! the durable SQLite store and audit log, ES12 client, fault injection, `serve smdp`.
+//! over download orders kept in an [`orders::OrderStore`] with an append-only audit log, and the
+//! ES2+ operator functions (DownloadOrder, ConfirmOrder, CancelOrder, ReleaseProfile). Synchronous and deterministic:
+//! randomness and the clock are injected. Not yet: the HTTPS adapter, the ASN.1 binding, ES2+ mutual TLS and
+//! HandleDownloadProgressInfo callbacks, the durable SQLite store, ES12 client, fault injection, `serve smdp`.
 
+pub mod es2;
 pub mod es9;
 pub mod orders;
 

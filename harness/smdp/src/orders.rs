@@ -69,6 +69,8 @@ pub struct Order {
     pub iccid: String,
     /// The unprotected profile package (DER ProfileElements).
     pub package: Vec<u8>,
+    /// The operator's profile type (ES2+ DownloadOrder by type).
+    pub profile_type: String,
     pub metadata: OrderMetadata,
     pub state: OrderState,
     /// The EID the order is bound to (required for the default SM-DP+ and SM-DS use cases).
@@ -114,16 +116,27 @@ impl Order {
         eid: Option<&str>,
     ) -> Order {
         Order {
+            state: OrderState::Released,
+            eid: eid.map(str::to_owned),
+            matching_id: matching_id.map(str::to_owned),
+            ..Order::available(iccid, package, "default")
+        }
+    }
+
+    /// A profile in the inventory, not yet ordered.
+    pub fn available(iccid: &str, package: Vec<u8>, profile_type: &str) -> Order {
+        Order {
             iccid: iccid.to_owned(),
             package,
+            profile_type: profile_type.to_owned(),
             metadata: OrderMetadata {
                 service_provider_name: "rspcheck".into(),
                 profile_name: format!("Profile {iccid}"),
                 profile_class: 2,
             },
-            state: OrderState::Released,
-            eid: eid.map(str::to_owned),
-            matching_id: matching_id.map(str::to_owned),
+            state: OrderState::Available,
+            eid: None,
+            matching_id: None,
             confirmation_code: None,
             cc_attempts: 0,
             download_attempts: 0,
