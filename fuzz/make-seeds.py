@@ -84,3 +84,8 @@ put("euicc_apdu", apdus("0070000001", "0070800100", "00A4000C023F00", "00A4040C0
                         "00A4000C026F07", "00B0000009", "002000010831323334FFFFFFFF", "00F2000C00"))
 put("euicc_apdu", apdus("00A40004023F00", "00C0000000", "00A4080C047FFF6F07", "00B2010400", "00D6000001FF"))
 put("euicc_apdu", apdus("008800812210" + "00" * 16 + "10" + "11" * 16))
+# smdp_handlers: a function byte + realistic bodies (the JSON snapshots of the codec tests).
+for path in glob.glob(os.path.join(root, "harness/codec/tests/snapshots/json_bindings__*.snap")):
+    body = open(path).read().split("---", 2)[-1].strip()
+    for pick in range(9):
+        put("smdp_handlers", bytes([pick]) + body.encode())

@@ -1,0 +1,158 @@
+//! Event records (SGP.22 §3.6, digest §2.4–2.5): what an SM-DP+ registered over ES12 for an
+//! EID, and what the LPA discovers over ES11. In memory here; a durable SQLite store will
+//! implement the same small [`EventStore`] trait, which is why every operation can fail with
+//! [`EventStoreError::Backend`].
+//!
+//! A record is identified by its EID and EventID: ES12.DeleteEvent names both ("no event with
+//! this EventID for the EID", 8.9.5/3.9), and EventIDs are chosen by each SM-DP+, so only the
+//! pair can be required to be unique (a second registration of the pair is 8.9.5/3.3).
+
+use rsp_crypto::cert::Time;
+
+/// One event record.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The EID, 32 decimal digits.
+    pub eid: String,
+    /// The EventID, which the LPA uses as MatchingID towards `rsp_server_address`.
+    pub event_id: String,
+    /// FQDN of the SM-DP+ (or Alternative SM-DS) holding the event.
+    pub rsp_server_address: String,
+    /// Whether the registering party asked for the event to be forwarded (cascade).
+    pub forwarding_indicator: bool,
+    /// `functionRequesterIdentifier` of the RegisterEvent that created the record.
+    pub registered_by: String,
+    /// When the record was registered (the SM-DS's injected clock).
+    pub registered_at: Time,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // An EventID is a MatchingID, a key to a subscription: never logged.
+        f.debug_struct("Event")
+            .field("eid", &self.eid)
+            .field("event_id", &"<redacted>")
+            .field("rsp_server_address", &self.rsp_server_address)
+            .field("forwarding_indicator", &self.forwarding_indicator)
+            .field("registered_by", &self.registered_by)
+            .field("registered_at", &self.registered_at.unix())
+            .finish()
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventStoreError {
+    /// A record with this EID and EventID exists already.
+    #[error("an event with this EventID is already registered for the EID")]
+    Duplicate,
+    /// No record with this EID and EventID.
+    #[error("no event with this EventID for the EID")]
+    Unknown,
+    /// The storage itself failed (I/O, database); the text is for logs.
+    #[error("event store: {0}")]
+    Backend(String),
+}
+
+/// Where an SM-DS keeps its event records.
+pub trait EventStore {
+    /// Adds a record; [`EventStoreError::Duplicate`] if its (EID, EventID) exists.
+    fn insert(&mut self, event: Event) -> Result<(), EventStoreError>;
+    /// Removes and returns the record; [`EventStoreError::Unknown`] if there is none.
+    fn remove(&mut self, eid: &str, event_id: &str) -> Result<Event, EventStoreError>;
+    /// The records for an EID, oldest registration first.
+    fn events_for(&self, eid: &str) -> Result<Vec<Event>, EventStoreError>;
+}
+
+/// An [`EventStore`] in memory, in registration order (tests, fuzzing, short-lived servers).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryEventStore {
+    events: Vec<Event>,
+}
+
+impl MemoryEventStore {
+    /// Every record, oldest first.
+    pub fn all(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+impl EventStore for MemoryEventStore {
+    fn insert(&mut self, event: Event) -> Result<(), EventStoreError> {
+        if self
+            .events
+            .iter()
+            .any(|e| e.eid == event.eid && e.event_id == event.event_id)
+        {
+            return Err(EventStoreError::Duplicate);
+        }
+        self.events.push(event);
+        Ok(())
+    }
+
+    fn remove(&mut self, eid: &str, event_id: &str) -> Result<Event, EventStoreError> {
+        let i = self
+            .events
+            .iter()
+            .position(|e| e.eid == eid && e.event_id == event_id)
+            .ok_or(EventStoreError::Unknown)?;
+        Ok(self.events.remove(i))
+    }
+
+    fn events_for(&self, eid: &str) -> Result<Vec<Event>, EventStoreError> {
+        Ok(self
+            .events
+            .iter()
+            .filter(|e| e.eid == eid)
+            .cloned()
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(eid: &str, id: &str) -> Event {
+        Event {
+            eid: eid.into(),
+            event_id: id.into(),
+            rsp_server_address: "dp.example.com".into(),
+            forwarding_indicator: false,
+            registered_by: "dp".into(),
+            registered_at: Time::from_unix(0),
+        }
+    }
+
+    #[test]
+    fn pairs_are_unique_and_removable() {
+        let mut s = MemoryEventStore::default();
+        s.insert(ev("1", "A")).unwrap();
+        s.insert(ev("2", "A")).unwrap();
+        s.insert(ev("1", "B")).unwrap();
+        assert_eq!(s.insert(ev("1", "A")), Err(EventStoreError::Duplicate));
+        let ids: Vec<_> = s
+            .events_for("1")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(ids, ["A", "B"]);
+        assert_eq!(s.remove("1", "A").unwrap().event_id, "A");
+        assert_eq!(s.remove("1", "A"), Err(EventStoreError::Unknown));
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn debug_hides_the_event_id() {
+        assert!(!format!("{:?}", ev("1", "SECRET-EVENT")).contains("SECRET-EVENT"));
+    }
+}

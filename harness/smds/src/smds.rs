@@ -1,0 +1,569 @@
+//! The SM-DS core: ES11 (LPA ↔ SM-DS, digest §2.4) and ES12 (SM-DP+ ↔ SM-DS, §2.5) on the JSON
+//! binding. JSON body in, [`Answer`] out; every failure is an SGP.22 status in an HTTP 200
+//! `Failed` header, malformed bodies get the generic statuses of `rsp_codec::json::parse_body`,
+//! and no input makes it panic. Synchronous and deterministic: randomness and the clock are
+//! injected, so a scenario or a fuzzer can replay a run from a seed.
+
+use std::collections::HashMap;
+
+use rsp_codec::json::{
+    self, Base64Bytes, DeleteEventRequest, Es11AuthenticateClientRequest,
+    Es11AuthenticateClientResponse, Es11Function, Es11InitiateAuthenticationRequest,
+    Es11InitiateAuthenticationResponse, Es12Function, EventEntry, HeaderOnlyResponse,
+    RegisterEventRequest, ResponseHeader, TransactionIdHex,
+};
+use rsp_codec::status::KnownStatus;
+use rsp_codec::tlv::{Tag, Tlv};
+use rsp_codec::views::{EuiccInfo1, EuiccSigned1, View};
+use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOptions};
+use rsp_crypto::pkiset::PkiSet;
+use rsp_crypto::{signed, PrivateKey, RandomSource};
+
+use crate::events::{Event, EventStore, EventStoreError};
+
+/// Largest ES11/ES12 request body accepted (an AuthenticateServerResponse is a few KiB).
+pub const MAX_BODY: usize = 64 * 1024;
+/// ES11 sessions kept at most (oldest dropped first), so a flood of InitiateAuthentication
+/// cannot exhaust memory.
+pub const MAX_SESSIONS: usize = 10_000;
+/// Longest EventID and rspServerAddress accepted over ES12 (an FQDN is at most 255 octets).
+pub const MAX_FIELD_LEN: usize = 255;
+
+/// Why an SM-DS cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmdsError {
+    /// The SGP.26 vector set has no DSauth; use a generated set (`rsp_crypto::pkigen`).
+    #[error("PKI: no curve has CERT.DSauth with its private key")]
+    NoCredentials,
+}
+
+/// An ES11/ES12 answer: HTTP status and JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub http_status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    fn json<T: serde::Serialize>(value: &T) -> Answer {
+        Answer {
+            http_status: 200,
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    fn success() -> Answer {
+        Answer::json(&HeaderOnlyResponse::new(ResponseHeader::success()))
+    }
+
+    fn failed(status: KnownStatus, message: impl Into<String>) -> Answer {
+        Answer::json(&HeaderOnlyResponse::new(
+            ResponseHeader::failed(status).with_message(message),
+        ))
+    }
+
+    /// The catalogued status of a `Failed` answer (tests, logs); `None` on success.
+    pub fn failure(&self) -> Option<KnownStatus> {
+        let r: HeaderOnlyResponse = serde_json::from_slice(&self.body).ok()?;
+        r.header.known_status()
+    }
+
+    /// Whether the header says `Executed-Success` (or with warning).
+    pub fn is_executed(&self) -> bool {
+        serde_json::from_slice::<HeaderOnlyResponse>(&self.body)
+            .map(|r| r.header.is_executed())
+            .unwrap_or(false)
+    }
+}
+
+/// SM-DS settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmdsConfig {
+    /// The FQDN this SM-DS answers for (compared case-insensitively) and signs in
+    /// serverSigned1. The generated test PKI uses `testsmds.example.com`.
+    pub address: String,
+    /// Lowest and highest eUICC SVN accepted.
+    pub svn_min: [u8; 3],
+    pub svn_max: [u8; 3],
+    /// Check certificate validity at the injected clock (else at each leaf's notBefore).
+    pub check_expiry: bool,
+}
+
+impl Default for SmdsConfig {
+    fn default() -> Self {
+        SmdsConfig {
+            address: "testsmds.example.com".into(),
+            svn_min: [2, 0, 0],
+            svn_max: [2, 255, 255],
+            check_expiry: true,
+        }
+    }
+}
+
+/// One curve's SM-DS authentication key and certificate.
+#[derive(Clone)]
+struct DsCredentials {
+    ci: RspCertificate,
+    ds_auth: RspCertificate,
+    sk: PrivateKey,
+}
+
+/// What an ES11 session remembers between InitiateAuthentication and AuthenticateClient.
+#[derive(Clone)]
+struct Session {
+    server_challenge: [u8; 16],
+    /// The CI the eUICC was told to sign with (euiccCiPKIdToBeUsed).
+    ci_pkid: Vec<u8>,
+    serial: u64,
+}
+
+/// The SM-DS core over an [`EventStore`].
+pub struct Smds<S: EventStore> {
+    config: SmdsConfig,
+    creds: Vec<DsCredentials>,
+    trusted_cis: Vec<RspCertificate>,
+    store: S,
+    rng: Box<dyn RandomSource + Send>,
+    now: Time,
+    sessions: HashMap<Vec<u8>, Session>,
+    serial: u64,
+}
+
+impl<S: EventStore> Smds<S> {
+    /// An SM-DS with the DSauth credentials of every curve of `pki` that has them, trusting
+    /// all of its CIs for eUICC chains.
+    pub fn new(
+        config: SmdsConfig,
+        pki: &PkiSet,
+        store: S,
+        rng: Box<dyn RandomSource + Send>,
+        now: Time,
+    ) -> Result<Smds<S>, SmdsError> {
+        let creds: Vec<DsCredentials> = pki
+            .curves()
+            .iter()
+            .filter_map(|c| {
+                let e = c.ds_auth.as_ref()?;
+                Some(DsCredentials {
+                    ci: c.ci.cert.clone(),
+                    ds_auth: e.cert.clone(),
+                    sk: e.key.clone()?,
+                })
+            })
+            .collect();
+        if creds.is_empty() {
+            return Err(SmdsError::NoCredentials);
+        }
+        Ok(Smds {
+            config,
+            creds,
+            trusted_cis: pki.cis(),
+            store,
+            rng,
+            now,
+            sessions: HashMap::new(),
+            serial: 0,
+        })
+    }
+
+    pub fn config(&self) -> &SmdsConfig {
+        &self.config
+    }
+
+    pub fn set_time(&mut self, now: Time) {
+        self.now = now;
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Handles one ES11 request body (the normative and the es9plus alias paths both resolve
+    /// to an [`Es11Function`]).
+    pub fn handle_es11(&mut self, function: Es11Function, body: &[u8]) -> Answer {
+        let result = match function {
+            Es11Function::InitiateAuthentication => self.initiate_authentication(body),
+            Es11Function::AuthenticateClient => self.authenticate_client(body),
+        };
+        result.unwrap_or_else(|e| e)
+    }
+
+    /// Handles one ES12 request body.
+    pub fn handle_es12(&mut self, function: Es12Function, body: &[u8]) -> Answer {
+        let result = match function {
+            Es12Function::RegisterEvent => self.register_event(body),
+            Es12Function::DeleteEvent => self.delete_event(body),
+        };
+        result.unwrap_or_else(|e| e)
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Answer> {
+        json::parse_body_with_limit(body, MAX_BODY)
+            .map_err(|e| Answer::json(&HeaderOnlyResponse::new(e.response_header())))
+    }
+
+    fn at(&self, leaf: &RspCertificate) -> Time {
+        if self.config.check_expiry {
+            self.now
+        } else {
+            leaf.not_before()
+        }
+    }
+
+    // ------------------------------------------------------------ ES11 InitiateAuthentication
+
+    fn initiate_authentication(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req: Es11InitiateAuthenticationRequest = Self::parse(body)?;
+        // Either key (smdsAddress, or lpac's smdpAddress) names the SM-DS.
+        if !req.address.eq_ignore_ascii_case(&self.config.address) {
+            return Err(Answer::failed(
+                KnownStatus::InvalidSmdsAddress,
+                "address is not this SM-DS",
+            ));
+        }
+        let challenge: [u8; 16] = req.euicc_challenge.as_bytes().try_into().map_err(|_| {
+            Answer::failed(
+                KnownStatus::InvalidParameter,
+                "euiccChallenge: 16 bytes expected",
+            )
+        })?;
+        let info1 = EuiccInfo1::decode(req.euicc_info1.as_bytes()).map_err(|e| {
+            Answer::failed(KnownStatus::InvalidParameter, format!("euiccInfo1: {e}"))
+        })?;
+        if info1.svn < self.config.svn_min || info1.svn > self.config.svn_max {
+            return Err(Answer::failed(
+                KnownStatus::SmdsSvnNotSupported,
+                "eUICC SVN not supported",
+            ));
+        }
+        // A CERT.DSauth the eUICC can verify: under one of its verification CIs and valid now
+        // (an expired own certificate is as good as none: 8.9.4/3.7 via the shared mapping).
+        let mut last_cert_error = None;
+        let mut usable = None;
+        for (i, c) in self.creds.iter().enumerate() {
+            if !info1
+                .ci_pkids_for_verification
+                .iter()
+                .any(|k| k == c.ci.key_id())
+            {
+                continue;
+            }
+            match cert::verify_chain(
+                &c.ds_auth,
+                &[],
+                std::slice::from_ref(&c.ci),
+                Role::DsAuth,
+                self.at(&c.ds_auth),
+            ) {
+                Ok(_) => {
+                    usable = Some(i);
+                    break;
+                }
+                Err(e) => last_cert_error = Some(e),
+            }
+        }
+        let Some(creds) = usable else {
+            let message = match last_cert_error {
+                Some(e) => {
+                    let (s, r) = e.es9_status(StatusContext::Es11InitiateAuthentication);
+                    debug_assert_eq!(
+                        rsp_codec::status::lookup(s, r),
+                        Some(KnownStatus::NoDsAuthCertificateForCi)
+                    );
+                    format!("CERT.DSauth unusable: {e}")
+                }
+                None => "no CERT.DSauth under the eUICC's verification CIs".to_owned(),
+            };
+            return Err(Answer::failed(
+                KnownStatus::NoDsAuthCertificateForCi,
+                message,
+            ));
+        };
+        // A CI the eUICC signs with and this SM-DS can verify eUICC chains against; the
+        // DSauth's own CI first, so that one curve serves the whole session when it can.
+        let own_ci = self.creds[creds].ci.key_id().to_vec();
+        let signing = &info1.ci_pkids_for_signing;
+        let ci_pkid = if signing.contains(&own_ci) {
+            own_ci
+        } else if let Some(k) = signing
+            .iter()
+            .find(|k| self.trusted_cis.iter().any(|c| c.key_id() == k.as_slice()))
+        {
+            k.clone()
+        } else {
+            return Err(Answer::failed(
+                KnownStatus::SmdsCiPkIdNotSupported,
+                "none of euiccCiPKIdListForSigning is supported",
+            ));
+        };
+
+        let mut tx = [0u8; 16];
+        self.rng.fill(&mut tx);
+        let mut server_challenge = [0u8; 16];
+        self.rng.fill(&mut server_challenge);
+        let ss1 = Tlv::constructed(
+            Tag::of(0x30),
+            vec![
+                Tlv::primitive(Tag::of(0x80), tx.to_vec()),
+                Tlv::primitive(Tag::of(0x81), challenge.to_vec()),
+                Tlv::primitive(Tag::of(0x83), self.config.address.as_bytes().to_vec()),
+                Tlv::primitive(Tag::of(0x84), server_challenge.to_vec()),
+            ],
+        );
+        let c = &self.creds[creds];
+        let sig = signed::sign_server_signature1(&c.sk, &ss1.encode_der());
+        let ds_auth = c.ds_auth.der().to_vec();
+        self.remember(
+            tx.to_vec(),
+            Session {
+                server_challenge,
+                ci_pkid: ci_pkid.clone(),
+                serial: 0,
+            },
+        );
+        Ok(Answer::json(&Es11InitiateAuthenticationResponse {
+            header: ResponseHeader::success(),
+            transaction_id: TransactionIdHex::new(tx.to_vec()).ok(),
+            server_signed1: Some(Base64Bytes::new(ss1.encode_der())),
+            server_signature1: Some(Base64Bytes::new(signed::signature_do(&sig))),
+            euicc_ci_pkid_to_be_used: Some(Base64Bytes::new(
+                Tlv::primitive(Tag::of(0x04), ci_pkid).encode_der(),
+            )),
+            server_certificate: Some(Base64Bytes::new(ds_auth)),
+            extra: Default::default(),
+        }))
+    }
+
+    fn remember(&mut self, tx: Vec<u8>, mut session: Session) {
+        self.serial += 1;
+        session.serial = self.serial;
+        if self.sessions.len() >= MAX_SESSIONS {
+            if let Some(oldest) = self
+                .sessions
+                .iter()
+                .min_by_key(|(_, s)| s.serial)
+                .map(|(k, _)| k.clone())
+            {
+                self.sessions.remove(&oldest);
+            }
+        }
+        self.sessions.insert(tx, session);
+    }
+
+    // ------------------------------------------------------------ ES11 AuthenticateClient
+
+    fn authenticate_client(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req: Es11AuthenticateClientRequest = Self::parse(body)?;
+        let tx = req.transaction_id.as_bytes().to_vec();
+        let session = self.sessions.get(&tx).cloned().ok_or_else(|| {
+            Answer::failed(KnownStatus::TransactionIdUnknown, "unknown transactionId")
+        })?;
+        let resp = Tlv::parse(req.authenticate_server_response.as_bytes()).map_err(|e| {
+            Answer::failed(
+                KnownStatus::InvalidParameter,
+                format!("authenticateServerResponse: {e}"),
+            )
+        })?;
+        let ok = resp
+            .children()
+            .first()
+            .filter(|c| resp.tag() == Tag::of(0xBF38) && c.tag() == Tag::of(0xA0))
+            .ok_or_else(|| {
+                Answer::failed(
+                    KnownStatus::InvalidParameter,
+                    "authenticateServerResponse is not authenticateResponseOk",
+                )
+            })?;
+        if let Some(e) =
+            rsp_codec::named::validate(&rsp_codec::schema::AUTHENTICATE_SERVER_RESPONSE, &resp)
+                .into_iter()
+                .next()
+        {
+            return Err(Answer::failed(KnownStatus::InvalidParameter, e.to_string()));
+        }
+        let parts = ok.children();
+        let (Some(signed1), Some(sig1), Some(euicc), Some(eum)) =
+            (parts.first(), parts.get(1), parts.get(2), parts.get(3))
+        else {
+            return Err(Answer::failed(
+                KnownStatus::InvalidParameter,
+                "authenticateResponseOk incomplete",
+            ));
+        };
+        let (euicc_der, eum_der) = (euicc.encode(), eum.encode());
+        // eUICC ← EUM ← the CI this SM-DS named in euiccCiPKIdToBeUsed.
+        let ci: Vec<RspCertificate> = self
+            .trusted_cis
+            .iter()
+            .filter(|c| c.key_id() == session.ci_pkid.as_slice())
+            .cloned()
+            .collect();
+        let at = match RspCertificate::from_der(&euicc_der) {
+            Ok(leaf) => self.at(&leaf),
+            Err(_) => self.now,
+        };
+        let chain = cert::verify_chain_der(
+            &euicc_der,
+            &[&eum_der],
+            &ci,
+            Role::Euicc,
+            at,
+            &VerifyOptions::default(),
+        )
+        .map_err(|e| {
+            let (s, r) = e.es9_status(StatusContext::AuthenticateClient);
+            let status =
+                rsp_codec::status::lookup(s, r).unwrap_or(KnownStatus::EuiccCertificateInvalid);
+            Answer::failed(status, e.to_string())
+        })?;
+        // The signature over the bytes as received, never a re-encoding.
+        let sig1_raw = sig1.content().unwrap_or_default();
+        if signed::verify_euicc_signature1(chain.public_key(), &signed1.encode(), sig1_raw).is_err()
+        {
+            return Err(Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "euiccSignature1",
+            ));
+        }
+        let s1 = EuiccSigned1::read(signed1)
+            .map_err(|e| Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
+        if s1.server_challenge != session.server_challenge {
+            return Err(Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "serverChallenge does not match",
+            ));
+        }
+        if !s1.server_address.eq_ignore_ascii_case(&self.config.address) {
+            return Err(Answer::failed(
+                KnownStatus::EuiccSignatureInvalid,
+                "serverAddress in euiccSigned1 is not this SM-DS",
+            ));
+        }
+        if s1.transaction_id != tx {
+            return Err(Answer::failed(
+                KnownStatus::TransactionIdUnknown,
+                "transactionId in euiccSigned1 differs",
+            ));
+        }
+        let Some(eid) = chain.eid() else {
+            return Err(Answer::failed(
+                KnownStatus::EuiccCertificateInvalid,
+                "no EID in CERT.EUICC",
+            ));
+        };
+        let events = self
+            .store
+            .events_for(&eid.to_digits())
+            .map_err(|e| Answer::failed(KnownStatus::SmdsExecutionError, e.to_string()))?;
+        // The session is used up; event records stay until the SM-DP+ deletes them.
+        self.sessions.remove(&tx);
+        Ok(Answer::json(&Es11AuthenticateClientResponse {
+            header: ResponseHeader::success(),
+            transaction_id: TransactionIdHex::new(tx).ok(),
+            event_entries: Some(
+                events
+                    .into_iter()
+                    .map(|e| EventEntry::new(e.event_id, e.rsp_server_address))
+                    .collect(),
+            ),
+            extra: Default::default(),
+        }))
+    }
+
+    // ------------------------------------------------------------ ES12
+
+    fn register_event(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req: RegisterEventRequest = Self::parse(body)?;
+        let event_id = req.event_id.expose();
+        if event_id.is_empty() || event_id.len() > MAX_FIELD_LEN {
+            return Err(Answer::failed(
+                KnownStatus::InvalidParameter,
+                "eventId: 1 to 255 octets expected",
+            ));
+        }
+        if !is_fqdn(&req.rsp_server_address) {
+            return Err(Answer::failed(
+                KnownStatus::InvalidParameter,
+                "rspServerAddress is not an FQDN",
+            ));
+        }
+        let event = Event {
+            eid: req.eid.as_str().to_owned(),
+            event_id: event_id.to_owned(),
+            rsp_server_address: req.rsp_server_address,
+            forwarding_indicator: req.forwarding_indicator,
+            registered_by: req.header.function_requester_identifier,
+            registered_at: self.now,
+        };
+        self.store.insert(event).map_err(store_failure)?;
+        Ok(Answer::success())
+    }
+
+    fn delete_event(&mut self, body: &[u8]) -> Result<Answer, Answer> {
+        let req: DeleteEventRequest = Self::parse(body)?;
+        self.store
+            .remove(req.eid.as_str(), req.event_id.expose())
+            .map_err(store_failure)?;
+        Ok(Answer::success())
+    }
+}
+
+fn store_failure(e: EventStoreError) -> Answer {
+    let status = match e {
+        EventStoreError::Duplicate => KnownStatus::EventIdDuplicated,
+        EventStoreError::Unknown => KnownStatus::EventIdUnknown,
+        EventStoreError::Backend(_) => KnownStatus::SmdsExecutionError,
+    };
+    Answer::failed(status, e.to_string())
+}
+
+/// A plausible FQDN: dot-separated labels of letters, digits and hyphens, at most 255 octets,
+/// optionally with a `:port` (the LPA connects to it as given).
+fn is_fqdn(address: &str) -> bool {
+    let host = match address.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => address,
+    };
+    !host.is_empty()
+        && address.len() <= MAX_FIELD_LEN
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fqdn_check() {
+        for ok in [
+            "testsmdpplus1.example.com",
+            "localhost",
+            "dp.example.com:8443",
+        ] {
+            assert!(is_fqdn(ok), "{ok}");
+        }
+        for bad in ["", ".", "a..b", "-a.b", "a b", "https://x", "x:", "x:y"] {
+            assert!(!is_fqdn(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn failed_answers_carry_the_status() {
+        let a = Answer::failed(KnownStatus::EventIdUnknown, "x");
+        assert_eq!(a.http_status, 200);
+        assert_eq!(a.failure(), Some(KnownStatus::EventIdUnknown));
+        assert!(!a.is_executed());
+        assert!(Answer::success().is_executed());
+        assert_eq!(Answer::success().failure(), None);
+    }
+}
