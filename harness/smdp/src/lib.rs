@@ -8,6 +8,7 @@
 //! randomness and the clock are injected. Not yet: the HTTPS adapter, the ASN.1 binding, ES2+ mutual TLS and
 //! HandleDownloadProgressInfo callbacks, the durable SQLite store, ES12 client, fault injection, `serve smdp`.
 
+pub mod config;
 pub mod es2;
 pub mod es9;
 pub mod orders;
