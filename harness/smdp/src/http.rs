@@ -1,0 +1,99 @@
+//! The SM-DP+ on HTTPS (digest §2.1): ES9+ on `/gsma/rsp2/es9plus/…` through the `rsp-http`
+//! adapter. Transport rules answered as SGP.22 statuses in an HTTP 200 `Failed` header: a wrong
+//! Content-Type is 1.2.1/2.1, a non-v2 X-Admin-Protocol 1.2.2/2.1, an oversized body 1.2.1/2.1.
+//! HandleNotification answers 204. Other methods get 405, unknown paths 404.
+
+use std::sync::Mutex;
+
+use rsp_codec::json::{self, Es9Function, HeaderOnlyResponse, ResponseHeader};
+use rsp_codec::status::KnownStatus;
+use rsp_http::{Handler, HttpRequest, HttpResponse};
+
+use crate::es9::{Es9Answer, Smdp, MAX_BODY};
+use crate::orders::OrderStore;
+
+/// What the SM-DP+ sends as its own X-Admin-Protocol.
+pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.5.0";
+
+/// The SM-DP+ behind a lock, as an HTTP handler.
+pub struct SmdpService<S: OrderStore + 'static> {
+    smdp: Mutex<Smdp<S>>,
+}
+
+impl<S: OrderStore + 'static> SmdpService<S> {
+    pub fn new(smdp: Smdp<S>) -> SmdpService<S> {
+        SmdpService {
+            smdp: Mutex::new(smdp),
+        }
+    }
+
+    /// Runs `f` on the SM-DP+ (tests, the admin side).
+    pub fn with<R>(&self, f: impl FnOnce(&mut Smdp<S>) -> R) -> R {
+        let mut guard = self
+            .smdp
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+}
+
+fn failed(status: KnownStatus, message: &str) -> HttpResponse {
+    let body = serde_json::to_vec(&HeaderOnlyResponse::new(
+        ResponseHeader::failed(status).with_message(message),
+    ))
+    .unwrap_or_default();
+    reply(Es9Answer {
+        http_status: 200,
+        body,
+    })
+}
+
+fn reply(a: Es9Answer) -> HttpResponse {
+    let r = if a.http_status == 204 {
+        HttpResponse::no_content()
+    } else {
+        HttpResponse::json(a.http_status, a.body)
+    };
+    r.with_header("x-admin-protocol", ADMIN_PROTOCOL)
+}
+
+impl<S: OrderStore + Send + 'static> Handler for SmdpService<S>
+where
+    Smdp<S>: Send,
+{
+    fn handle(&self, request: HttpRequest) -> HttpResponse {
+        let path = request.path.split('?').next().unwrap_or_default();
+        let Some(function) = Es9Function::from_path(path) else {
+            return HttpResponse::text(404, "no such function");
+        };
+        if request.method != "POST" {
+            return HttpResponse::text(405, "POST only").with_header("allow", "POST");
+        }
+        if !request
+            .header("content-type")
+            .is_some_and(json::is_json_content_type)
+        {
+            return failed(
+                KnownStatus::InvalidRequest,
+                "Content-Type must be application/json",
+            );
+        }
+        if request
+            .header("x-admin-protocol")
+            .is_some_and(|v| !json::is_supported_admin_protocol(v))
+        {
+            return failed(
+                KnownStatus::UnsupportedAdminProtocol,
+                "X-Admin-Protocol must be gsma/rsp/v2.x",
+            );
+        }
+        if request.body.len() > MAX_BODY {
+            return failed(KnownStatus::InvalidRequest, "request body too large");
+        }
+        reply(self.with(|s| s.handle(function, &request.body)))
+    }
+
+    fn body_too_large(&self, _request: &HttpRequest) -> HttpResponse {
+        failed(KnownStatus::InvalidRequest, "request body too large")
+    }
+}

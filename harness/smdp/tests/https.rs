@@ -1,0 +1,208 @@
+//! A whole download over real HTTPS on 127.0.0.1: the reference SM-DP+ served by `rsp-http` with
+//! its DPtls certificate, an in-test LPA using the HTTPS client (trusting the CI, with the
+//! SGP.22 role check of the TLS certificate), and the reference eUICC over APDUs.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use rsp_codec::json::Es9Function;
+use rsp_codec::tlv::{Tag, Tlv};
+use rsp_crypto::cert::Role;
+use rsp_euicc::testkit::{self, Lpa};
+use rsp_http::{ClientConfig, HttpClient, ServerConfig, TlsConfig, Trust};
+use rsp_smdp::http::SmdpService;
+use rsp_smdp::{MemoryStore, Order, OrderState, OrderStore};
+use serde_json::{json, Value};
+
+struct Served {
+    server: rsp_http::ServerHandle,
+    service: Arc<SmdpService<MemoryStore>>,
+    client: HttpClient,
+}
+
+fn serve(orders: Vec<Order>) -> Served {
+    let dir = rsp_euicc::testkit::generated_pki(7);
+    let tls = TlsConfig::from_pem_files(
+        &dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
+        &dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
+    )
+    .expect("DP TLS");
+    let service = Arc::new(SmdpService::new(smdp(orders)));
+    let server = rsp_http::serve(
+        ServerConfig {
+            tls: Some(tls),
+            max_requests: Some(200),
+            ..ServerConfig::default()
+        },
+        service.clone(),
+    )
+    .expect("serve");
+    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
+    let mut config = ClientConfig::new(Trust::RspRole {
+        roots: vec![ci],
+        role: Role::DpTls,
+    });
+    config.timeout = Duration::from_secs(10);
+    config.resolve = vec![(ADDRESS.into(), server.local_addr())];
+    Served {
+        client: HttpClient::new(config).expect("client"),
+        server,
+        service,
+    }
+}
+
+fn call(s: &Served, f: Es9Function, body: &Value) -> (u16, Value, Option<String>) {
+    let url = format!(
+        "https://{ADDRESS}:{}{}",
+        s.server.local_addr().port(),
+        f.path()
+    );
+    let r = s
+        .client
+        .post(&url, "application/json", body.to_string().as_bytes())
+        .expect("POST");
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&r.body).expect("JSON")
+    };
+    (r.status, v, r.header("x-admin-protocol").map(str::to_owned))
+}
+
+fn ok(v: &Value) -> &Value {
+    assert_eq!(
+        v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
+        "{v}"
+    );
+    v
+}
+
+#[test]
+fn a_download_over_https_installs_the_profile() {
+    let s = serve(vec![Order::released(
+        ICCID,
+        profile(),
+        Some("AC-HTTPS"),
+        None,
+    )]);
+    let mut card = card();
+    let mut lpa = Lpa::open(&mut card);
+    let info1 = lpa.call(&hex::decode("BF2000").unwrap()).encode();
+    let ch = lpa.call(&hex::decode("BF2E00").unwrap());
+    let (status, ia, admin) = call(
+        &s,
+        Es9Function::InitiateAuthentication,
+        &json!({
+            "euiccChallenge": b64(ch.children()[0].content().unwrap()), "euiccInfo1": b64(&info1), "smdpAddress": ADDRESS,
+        }),
+    );
+    assert_eq!((status, admin.as_deref()), (200, Some("gsma/rsp/v2.5.0")));
+    ok(&ia);
+    let ctx = Tlv::constructed(
+        Tag::of(0xA0),
+        vec![
+            Tlv::primitive(Tag::of(0x80), b"AC-HTTPS".to_vec()),
+            Tlv::constructed(
+                Tag::of(0xA1),
+                vec![
+                    Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
+                    Tlv::constructed(Tag::of(0xA1), vec![]),
+                ],
+            ),
+        ],
+    );
+    let req = Tlv::constructed(
+        Tag::of(0xBF38),
+        vec![
+            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
+            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
+            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
+            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
+            ctx,
+        ],
+    );
+    let auth = lpa.call(&req.encode_der()).encode();
+    let tx = ia["transactionId"].as_str().unwrap().to_owned();
+    let (_, ac, _) = call(
+        &s,
+        Es9Function::AuthenticateClient,
+        &json!({"transactionId": tx, "authenticateServerResponse": b64(&auth)}),
+    );
+    ok(&ac);
+    let prep = prepare(&mut lpa, &ac, None, &tx);
+    let (_, gb, _) = call(
+        &s,
+        Es9Function::GetBoundProfilePackage,
+        &json!({"transactionId": tx, "prepareDownloadResponse": b64(&prep)}),
+    );
+    let bpp = unb64(&ok(&gb)["boundProfilePackage"]);
+    let pir = testkit::load_pieces(&mut lpa, &Tlv::parse(&bpp).unwrap());
+    assert_eq!(testkit::pir_error(&pir), None);
+    let (status, body, _) = call(
+        &s,
+        Es9Function::HandleNotification,
+        &json!({"pendingNotification": b64(&pir.encode())}),
+    );
+    assert_eq!((status, body), (204, Value::Null));
+    assert_eq!(
+        s.service.with(|m| m.store().get(ICCID).unwrap().state),
+        OrderState::Installed
+    );
+}
+
+#[test]
+fn transport_rules_are_answered_with_sgp22_statuses() {
+    let s = serve(vec![]);
+    let url = format!(
+        "https://{ADDRESS}:{}{}",
+        s.server.local_addr().port(),
+        Es9Function::InitiateAuthentication.path()
+    );
+    let r = s.client.post(&url, "text/plain", b"{}").unwrap();
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        (
+            r.status,
+            v["header"]["functionExecutionStatus"]["statusCodeData"]["subjectCode"].as_str()
+        ),
+        (200, Some("1.2.1"))
+    );
+    let dir = rsp_euicc::testkit::generated_pki(7);
+    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
+    let mut config = ClientConfig::new(Trust::Roots(vec![ci]));
+    config.admin_protocol = Some("gsma/rsp/v1.0.0".into());
+    config.resolve = vec![(ADDRESS.into(), s.server.local_addr())];
+    let v1 = HttpClient::new(config).unwrap();
+    let r = v1.post(&url, "application/json", b"{}").unwrap();
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        v["header"]["functionExecutionStatus"]["statusCodeData"]["subjectCode"],
+        "1.2.2"
+    );
+    let r = s
+        .client
+        .post(&url, "application/json", b"{not json")
+        .unwrap();
+    assert_eq!(
+        r.status, 200,
+        "malformed JSON is a status answer, never a 5xx"
+    );
+    let big = vec![b' '; 2 << 20];
+    let r = s.client.post(&url, "application/json", &big).unwrap();
+    assert_eq!(r.status, 200);
+    let other = format!(
+        "https://{ADDRESS}:{}/gsma/rsp2/es9plus/nothing",
+        s.server.local_addr().port()
+    );
+    assert_eq!(
+        s.client
+            .post(&other, "application/json", b"{}")
+            .unwrap()
+            .status,
+        404
+    );
+    assert_eq!(s.server.stats().responses_5xx, 0);
+}
