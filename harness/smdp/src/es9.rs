@@ -97,6 +97,7 @@ enum Stage {
     Bound {
         iccid: String,
         euicc_pk: PublicKey,
+        eid: String,
     },
 }
 
@@ -833,7 +834,11 @@ impl<S: OrderStore> Smdp<S> {
         );
         self.store.put(order);
         if let Some(s) = self.sessions.get_mut(&tx) {
-            s.stage = Stage::Bound { iccid, euicc_pk };
+            s.stage = Stage::Bound {
+                iccid,
+                euicc_pk,
+                eid: eid_text.clone().unwrap_or_default(),
+            };
         }
         Ok(Es9Answer::json(&GetBoundProfilePackageResponse {
             header: ResponseHeader::success(),
@@ -869,7 +874,12 @@ impl<S: OrderStore> Smdp<S> {
         let Some(session) = self.sessions.get(&d.transaction_id).cloned() else {
             return;
         };
-        let Stage::Bound { iccid, euicc_pk } = session.stage else {
+        let Stage::Bound {
+            iccid,
+            euicc_pk,
+            eid: session_eid,
+        } = session.stage
+        else {
             return;
         };
         if signed::verify_euicc_sign_pir(
@@ -898,8 +908,9 @@ impl<S: OrderStore> Smdp<S> {
                 ),
             };
             o.state = state;
-            let eid = o.eid.clone();
             self.store.put(o);
+            // The session's EID (from CERT.EUICC): activation-code orders name none.
+            let eid = (!session_eid.is_empty()).then_some(session_eid);
             self.log(event, &iccid, eid.as_deref(), Ok(()), detail);
         }
         self.sessions.remove(&d.transaction_id);

@@ -90,7 +90,16 @@ where
         if request.body.len() > MAX_BODY {
             return failed(KnownStatus::InvalidRequest, "request body too large");
         }
-        reply(self.with(|s| s.handle(function, &request.body)))
+        let (answer, failure) = self.with(|s| {
+            let a = s.handle(function, &request.body);
+            (a, s.store_mut().take_failure())
+        });
+        if let Some(f) = failure {
+            // The answer may describe state that is not on disk: refuse rather than mislead.
+            eprintln!("rsp-smdp: order store write failed: {f}");
+            return HttpResponse::text(503, "order store unavailable");
+        }
+        reply(answer)
     }
 
     fn body_too_large(&self, _request: &HttpRequest) -> HttpResponse {

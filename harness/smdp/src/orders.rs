@@ -208,6 +208,11 @@ pub trait OrderStore: Send {
     fn audit(&mut self, entry: AuditEntry);
     /// The audit log, oldest first.
     fn audit_log(&self) -> Vec<AuditEntry>;
+    /// A write that did not reach durable storage since the last call (the trait's writes are
+    /// infallible so the role logic stays simple; the server asks after every request).
+    fn take_failure(&mut self) -> Option<String> {
+        None
+    }
     /// The order whose matching ID is `matching_id` (exact, case-sensitive).
     fn by_matching_id(&self, matching_id: &str) -> Option<Order> {
         self.all()
