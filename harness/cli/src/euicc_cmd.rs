@@ -51,6 +51,16 @@ pub enum ServeRole {
         #[arg(long)]
         no_reconnect: bool,
     },
+    /// The reference SM-DP+: ES9+ over HTTPS with the DPtls certificate, orders and audit log in
+    /// SQLite (or in memory), inventory from the configuration file.
+    Smdp {
+        /// TOML: address, pki, bind, database | in_memory, limits, [[profile]] entries.
+        #[arg(long)]
+        config: PathBuf,
+        /// Seed of the server's randomness (transaction ids, challenges, keys).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,11 +126,14 @@ fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
 }
 
 pub fn serve(role: ServeRole) -> Result<(), Failure> {
-    let ServeRole::Euicc {
-        card,
-        vpcd: addr,
-        no_reconnect,
-    } = role;
+    let (card, addr, no_reconnect) = match role {
+        ServeRole::Euicc {
+            card,
+            vpcd,
+            no_reconnect,
+        } => (card, vpcd, no_reconnect),
+        ServeRole::Smdp { config, seed } => return serve_smdp(&config, seed),
+    };
     let mut euicc = build_card(&card)?;
     let stop = Arc::new(AtomicBool::new(false));
     eprintln!(
@@ -193,5 +206,134 @@ fn report_save_errors(euicc: &mut Euicc) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure(format!("state file: {}", errors.join("; ")), 1))
+    }
+}
+
+// ------------------------------------------------------------------ SM-DP+
+
+#[derive(Subcommand)]
+pub enum SmdpAction {
+    /// Print the append-only audit log of an SM-DP+ database.
+    Audit {
+        /// The SQLite database of `serve smdp`.
+        #[arg(long)]
+        db: PathBuf,
+        /// Only this ICCID.
+        #[arg(long)]
+        iccid: Option<String>,
+        /// Only this EID.
+        #[arg(long)]
+        eid: Option<String>,
+    },
+}
+
+pub fn smdp(action: SmdpAction) -> Result<(), Failure> {
+    let SmdpAction::Audit { db, iccid, eid } = action;
+    let store =
+        rsp_smdp::sqlite::SqliteStore::open_existing(&db).map_err(|e| Failure(e.to_string(), 1))?;
+    let entries = store
+        .try_audit_report(&rsp_smdp::sqlite::AuditFilter {
+            iccid,
+            eid,
+            since: None,
+        })
+        .map_err(|e| Failure(e.to_string(), 1))?;
+    print!("{}", rsp_smdp::sqlite::format_audit(&entries));
+    Ok(())
+}
+
+/// `serve smdp --config FILE`: loads the inventory into the store (orders already there keep
+/// their state, so a restart never revives a used activation code) and serves ES9+ on HTTPS.
+pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failure> {
+    use rsp_smdp::config::ServeConfig;
+    use rsp_smdp::orders::OrderStore;
+    let config = ServeConfig::load(config_path).map_err(|e| Failure(e.to_string(), 2))?;
+    let orders = config
+        .orders(config_path)
+        .map_err(|e| Failure(e.to_string(), 2))?;
+    let pki_dir = match &config.pki {
+        Some(p) => p.clone(),
+        None => generated_pki(0)?,
+    };
+    let pki = rsp_crypto::pkiset::PkiSet::load(&pki_dir)
+        .map_err(|e| Failure(format!("PKI {}: {e}", pki_dir.display()), 1))?;
+    let tls = rsp_http::TlsConfig::from_pem_files(
+        &pki_dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
+        &pki_dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
+    )
+    .map_err(|e| Failure(format!("DP TLS certificate: {e}"), 1))?;
+    let bind: SocketAddr = config
+        .bind
+        .parse()
+        .map_err(|e| Failure(format!("bind {:?}: {e}", config.bind), 2))?;
+    let now = rsp_crypto::cert::Time::from_unix(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    );
+    fn run<S: OrderStore + Send + 'static>(
+        mut store: S,
+        orders: Vec<rsp_smdp::Order>,
+        config: &rsp_smdp::config::ServeConfig,
+        pki: &rsp_crypto::pkiset::PkiSet,
+        tls: rsp_http::TlsConfig,
+        bind: SocketAddr,
+        seed: u64,
+        now: rsp_crypto::cert::Time,
+    ) -> Result<(), Failure> {
+        for o in orders {
+            if store.get(&o.iccid).is_none() {
+                store.put(o);
+            }
+        }
+        if let Some(f) = store.take_failure() {
+            return Err(Failure(f, 1));
+        }
+        let smdp = rsp_smdp::Smdp::new(
+            config.smdp_config(),
+            pki,
+            store,
+            Box::new(SeededRandom::new(seed)),
+            now,
+        )
+        .map_err(|e| Failure(e.to_string(), 1))?;
+        let server = rsp_http::serve(
+            rsp_http::ServerConfig {
+                bind,
+                tls: Some(tls),
+                ..rsp_http::ServerConfig::default()
+            },
+            Arc::new(rsp_smdp::http::SmdpService::new(smdp)),
+        )
+        .map_err(|e| Failure(e.to_string(), 1))?;
+        eprintln!(
+            "rspcheck: SM-DP+ {} serving ES9+ on https://{} (Ctrl-C to stop)",
+            config.address,
+            server.local_addr()
+        );
+        while !server.wait_stopped(Duration::from_secs(3600)) {}
+        Ok(())
+    }
+    match (&config.database, config.in_memory) {
+        (Some(db), false) => {
+            let store =
+                rsp_smdp::sqlite::SqliteStore::open(db).map_err(|e| Failure(e.to_string(), 1))?;
+            run(store, orders, &config, &pki, tls, bind, seed, now)
+        }
+        (None, true) => run(
+            rsp_smdp::MemoryStore::default(),
+            orders,
+            &config,
+            &pki,
+            tls,
+            bind,
+            seed,
+            now,
+        ),
+        _ => Err(Failure(
+            "the configuration needs exactly one of `database = FILE` and `in_memory = true`"
+                .into(),
+            2,
+        )),
     }
 }

@@ -25,7 +25,7 @@ use rsp_codec::{schema, Message};
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
                   Not yet available (planned): `run` (conformance scenarios and the self-test \
                   of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`, \
-                  `serve smdp|smds`."
+                  `serve smds`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -73,6 +73,11 @@ enum Command {
     Serve {
         #[command(subcommand)]
         role: euicc_cmd::ServeRole,
+    },
+    /// The reference SM-DP+'s records: `smdp audit --db FILE`.
+    Smdp {
+        #[command(subcommand)]
+        action: euicc_cmd::SmdpAction,
     },
     /// The reference eUICC directly: send APDUs, show its state.
     Euicc {
@@ -206,6 +211,7 @@ fn main() -> ExitCode {
         Some(Command::Profile { action }) => profile(action),
         Some(Command::Serve { role }) => euicc_cmd::serve(role),
         Some(Command::Euicc { action }) => euicc_cmd::euicc(action),
+        Some(Command::Smdp { action }) => euicc_cmd::smdp(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -238,8 +244,12 @@ fn print_overview() {
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!("  rspcheck serve euicc [--vpcd ADDR]      reference eUICC as a virtual PC/SC card");
     println!("  rspcheck euicc apdu|info [--state F]    APDUs to the reference eUICC, its state");
+    println!("  rspcheck serve smdp --config F          reference SM-DP+ (ES9+ over HTTPS)");
+    println!("  rspcheck smdp audit --db F              the SM-DP+ audit log");
     println!();
-    println!("Planned (see the issues): run, report, fuzz, lpa, serve smdp|smds — the conformance run and");
+    println!(
+        "Planned (see the issues): run, report, fuzz, lpa, serve smds — the conformance run and"
+    );
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
     println!();
     println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
