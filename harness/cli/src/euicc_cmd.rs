@@ -276,8 +276,7 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
         orders: Vec<rsp_smdp::Order>,
         config: &rsp_smdp::config::ServeConfig,
         pki: &rsp_crypto::pkiset::PkiSet,
-        tls: rsp_http::TlsConfig,
-        bind: SocketAddr,
+        server_config: rsp_http::ServerConfig,
         seed: u64,
         now: rsp_crypto::cert::Time,
     ) -> Result<(), Failure> {
@@ -298,11 +297,7 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
         )
         .map_err(|e| Failure(e.to_string(), 1))?;
         let server = rsp_http::serve(
-            rsp_http::ServerConfig {
-                bind,
-                tls: Some(tls),
-                ..rsp_http::ServerConfig::default()
-            },
+            server_config,
             Arc::new(rsp_smdp::http::SmdpService::new(smdp)),
         )
         .map_err(|e| Failure(e.to_string(), 1))?;
@@ -314,19 +309,23 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
         while !server.wait_stopped(Duration::from_secs(3600)) {}
         Ok(())
     }
+    let server_config = rsp_http::ServerConfig {
+        bind,
+        tls: Some(tls),
+        ..rsp_http::ServerConfig::default()
+    };
     match (&config.database, config.in_memory) {
         (Some(db), false) => {
             let store =
                 rsp_smdp::sqlite::SqliteStore::open(db).map_err(|e| Failure(e.to_string(), 1))?;
-            run(store, orders, &config, &pki, tls, bind, seed, now)
+            run(store, orders, &config, &pki, server_config, seed, now)
         }
         (None, true) => run(
             rsp_smdp::MemoryStore::default(),
             orders,
             &config,
             &pki,
-            tls,
-            bind,
+            server_config,
             seed,
             now,
         ),
