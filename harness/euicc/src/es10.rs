@@ -20,7 +20,7 @@ use rsp_profile::package::{PeKind, ProfileElement, ProfilePackage};
 use rsp_profile::templates;
 
 use crate::card::Euicc;
-use crate::config::{Personality, Resolved, UICC_CAPABILITY_BITS};
+use crate::config::{Personality, Resolved};
 use crate::loader::{
     pe_status, reason, BppLoader, InstallPolicy, LoadContext, LoadFailure, LoadStep, LoadedProfile,
     PeStatus,
@@ -147,36 +147,6 @@ fn profile_ref(t: &Tlv) -> Option<ProfileRef> {
         0x5A => Some(ProfileRef::Iccid(c)),
         _ => None,
     }
-}
-
-/// UICC capability bit of a SAIP mandatory service name.
-fn service_bit(service: &str) -> Option<usize> {
-    let name = match service {
-        "contactless" => "contactlessSupport",
-        "usim" => "usimSupport",
-        "isim" => "isimSupport",
-        "csim" => "csimSupport",
-        "milenage" => "akaMilenage",
-        "cave" => "akaCave",
-        "tuak128" => "akaTuak128",
-        "tuak256" => "akaTuak256",
-        "usim-test-algorithm" => "usimTestAlgorithm",
-        "gba-usim" => "gbaAuthenUsim",
-        "gba-isim" => "gbaAuthenISim",
-        "mbms" => "mbmsAuthenUsim",
-        "eap" => "eapClient",
-        "javacard" => "javacard",
-        "multos" => "multos",
-        "multiple-usim" => "multipleUsimSupport",
-        "multiple-isim" => "multipleIsimSupport",
-        "multiple-csim" => "multipleCsimSupport",
-        "ber-tlv" => "berTlvFileSupport",
-        "dfLink" => "dfLinkSupport",
-        "cat-tp" => "catTp",
-        "get-identity" => "getIdentity",
-        other => other,
-    };
-    UICC_CAPABILITY_BITS.iter().position(|b| *b == name)
 }
 
 /// Whether a template OID carries a version suffix (`2.23.143.1.2.4.2`).
@@ -1608,8 +1578,8 @@ impl InstallPolicy for CardPolicy<'_> {
                     ));
                 }
                 for s in &h.mandatory_services {
-                    let supported =
-                        service_bit(s).is_some_and(|b| self.resolved.uicc_capability.bit(b));
+                    let supported = rsp_profile::package::service_capability_bit(s)
+                        .is_some_and(|b| self.resolved.uicc_capability.bit(b));
                     if !supported {
                         return Err(LoadFailure::pe(
                             pe_status::FEATURE_NOT_SUPPORTED,
@@ -1706,10 +1676,21 @@ mod tests {
     }
 
     #[test]
-    fn saip_services_map_to_capability_bits() {
-        assert_eq!(service_bit("usim"), Some(1));
-        assert_eq!(service_bit("milenage"), Some(4));
-        assert_eq!(service_bit("profile-b-p256"), Some(24));
-        assert_eq!(service_bit("warp-drive"), None);
+    fn saip_services_map_to_the_configured_capability_names() {
+        use crate::config::UICC_CAPABILITY_BITS;
+        use rsp_profile::package::service_capability_bit;
+        assert_eq!(
+            UICC_CAPABILITY_BITS[service_capability_bit("usim").unwrap()],
+            "usimSupport"
+        );
+        assert_eq!(
+            UICC_CAPABILITY_BITS[service_capability_bit("milenage").unwrap()],
+            "akaMilenage"
+        );
+        assert_eq!(
+            UICC_CAPABILITY_BITS[service_capability_bit("profile-b-p256").unwrap()],
+            "profile-b-p256"
+        );
+        assert_eq!(service_capability_bit("warp-drive"), None);
     }
 }

@@ -467,3 +467,47 @@ impl ProfilePackage {
         self.pretty_with(&PrettyOptions::default())
     }
 }
+
+/// SAIP mandatory-service names (ProfileHeader `eUICC-Mandatory-services`) and the
+/// UICCCapability bit of EUICCInfo2 that says an eUICC supports each (digest §7.2; the two lists
+/// have different orders). The eUICC's install check and the SM-DP+'s eligibility check use it.
+pub const SERVICE_CAPABILITY_BITS: &[(&str, usize)] = &[
+    ("contactless", 0),
+    ("usim", 1),
+    ("isim", 2),
+    ("csim", 3),
+    ("milenage", 4),
+    ("cave", 5),
+    ("tuak128", 6),
+    ("tuak256", 7),
+    ("usim-test-algorithm", 8),
+    ("gba-usim", 10),
+    ("gba-isim", 11),
+    ("mbms", 12),
+    ("eap", 13),
+    ("javacard", 14),
+    ("multos", 15),
+    ("multiple-usim", 16),
+    ("multiple-isim", 17),
+    ("multiple-csim", 18),
+    ("ber-tlv", 19),
+    ("dfLink", 20),
+    ("cat-tp", 21),
+    ("get-identity", 22),
+    ("profile-a-x25519", 23),
+    ("profile-b-p256", 24),
+    ("suciCalculatorApi", 25),
+    ("dns-resolution", 26),
+    ("scp11ac", 27),
+    ("scp11c-authorization-mechanism", 28),
+    ("s16mode", 29),
+    ("eaka", 30),
+];
+
+/// The UICCCapability bit for a mandatory-service name.
+pub fn service_capability_bit(service: &str) -> Option<usize> {
+    SERVICE_CAPABILITY_BITS
+        .iter()
+        .find(|(n, _)| *n == service)
+        .map(|(_, b)| *b)
+}

@@ -602,44 +602,13 @@ impl<S: OrderStore> Smdp<S> {
         let Ok(pkg) = ProfilePackage::parse(&order.package) else {
             return refuse();
         };
-        const BITS: &[(&str, usize)] = &[
-            ("contactless", 0),
-            ("usim", 1),
-            ("isim", 2),
-            ("csim", 3),
-            ("milenage", 4),
-            ("cave", 5),
-            ("tuak128", 6),
-            ("tuak256", 7),
-            ("usim-test-algorithm", 8),
-            ("gba-usim", 10),
-            ("gba-isim", 11),
-            ("mbms", 12),
-            ("eap", 13),
-            ("javacard", 14),
-            ("multos", 15),
-            ("multiple-usim", 16),
-            ("multiple-isim", 17),
-            ("multiple-csim", 18),
-            ("ber-tlv", 19),
-            ("dfLink", 20),
-            ("cat-tp", 21),
-            ("get-identity", 22),
-            ("profile-a-x25519", 23),
-            ("profile-b-p256", 24),
-            ("suciCalculatorApi", 25),
-            ("dns-resolution", 26),
-            ("scp11ac", 27),
-            ("scp11c-authorization-mechanism", 28),
-            ("s16mode", 29),
-            ("eaka", 30),
-        ];
+
         for s in pkg
             .header()
             .map(|h| h.mandatory_services)
             .unwrap_or_default()
         {
-            let bit = BITS.iter().find(|(n, _)| *n == s).map(|(_, b)| *b);
+            let bit = rsp_profile::package::service_capability_bit(&s);
             if !bit.is_some_and(|b| info2.uicc_capability.bit(b)) {
                 return refuse();
             }
