@@ -89,3 +89,15 @@ for path in glob.glob(os.path.join(root, "harness/codec/tests/snapshots/json_bin
     body = open(path).read().split("---", 2)[-1].strip()
     for pick in range(9):
         put("smdp_handlers", bytes([pick]) + body.encode())
+# The ASN.1 binding (pick 9): one skeleton of each RemoteProfileProvisioningRequest alternative.
+def der(tag, *content):
+    body = b"".join(content)
+    assert len(body) < 128
+    return bytes.fromhex(tag) + bytes([len(body)]) + body
+tx = der("80", bytes(16))
+for request in [der("BF39", der("81", bytes(16)), der("83", b"testsmdpplus1.example.com"), der("BF20", der("82", b"\x02\x02\x02"))),
+                der("BF3B", tx, der("BF38")),
+                der("BF3A", tx, der("BF21")),
+                der("BF41", tx, der("A1", der("81", b"\x05"))),
+                der("BF3D", der("A0", der("BF37")))]:
+    put("smdp_handlers", bytes([9]) + der("A2", request))

@@ -1,5 +1,6 @@
 //! Random and mutated request bodies into the reference SM-DP+'s ES9+ and ES2+ handlers,
-//! in-process. The first byte picks the function (five ES9+, four ES2+); the rest is the body.
+//! in-process. The first byte picks the function (five ES9+, four ES2+, the ASN.1 binding); the
+//! rest is the body.
 //! Never a panic; every answer is HTTP 204 with no body or HTTP 200 with a JSON object that has
 //! a `header.functionExecutionStatus`.
 #![no_main]
@@ -11,6 +12,7 @@ use rsp_codec::json::{Es2Function, Es9Function};
 use rsp_crypto::cert::Time;
 use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::SeededRandom;
+use rsp_smdp::asn1::Asn1Answer;
 use rsp_smdp::{MemoryStore, Order, OrderStore, Smdp, SmdpConfig};
 
 fn pki() -> &'static PkiSet {
@@ -39,7 +41,17 @@ fuzz_target!(|data: &[u8]| {
         Time::from_unix(1_767_225_600),
     )
     .expect("SM-DP+");
-    let answer = match usize::from(pick) % 9 {
+    if usize::from(pick) % 10 == 9 {
+        match smdp.handle_asn1(body) {
+            Asn1Answer::Response(der) => {
+                let outer = rsp_codec::tlv::Tlv::parse(&der).expect("DER answer");
+                assert_eq!(outer.children().len(), 1, "one response alternative");
+            }
+            Asn1Answer::NoContent | Asn1Answer::BadRequest(_) => {}
+        }
+        return;
+    }
+    let answer = match usize::from(pick) % 10 {
         n @ 0..=4 => smdp.handle(Es9Function::ALL[n], body),
         n => smdp.handle_es2(Es2Function::ALL[n - 5], body),
     };

@@ -1,7 +1,8 @@
 //! The SM-DP+ on HTTPS (digest §2.1): ES9+ on `/gsma/rsp2/es9plus/…` through the `rsp-http`
 //! adapter. Transport rules answered as SGP.22 statuses in an HTTP 200 `Failed` header: a wrong
 //! Content-Type is 1.2.1/2.1, a non-v2 X-Admin-Protocol 1.2.2/2.1, an oversized body 1.2.1/2.1.
-//! HandleNotification answers 204. Other methods get 405, unknown paths 404.
+//! HandleNotification answers 204. Other methods get 405, unknown paths 404. The ASN.1 binding
+//! is on [`ASN1_PATH`] (see [`crate::asn1`]).
 
 use std::sync::Mutex;
 
@@ -9,6 +10,7 @@ use rsp_codec::json::{self, Es9Function, HeaderOnlyResponse, ResponseHeader};
 use rsp_codec::status::KnownStatus;
 use rsp_http::{Handler, HttpRequest, HttpResponse};
 
+use crate::asn1::{Asn1Answer, ASN1_CONTENT_TYPE, ASN1_PATH};
 use crate::es9::{Es9Answer, Smdp, MAX_BODY};
 use crate::orders::OrderStore;
 
@@ -34,6 +36,41 @@ impl<S: OrderStore + 'static> SmdpService<S> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
+    }
+
+    /// The ASN.1 binding: transport problems are HTTP statuses there (it has no JSON header to
+    /// carry an SGP.22 status).
+    fn handle_asn1(&self, request: &HttpRequest) -> HttpResponse {
+        if request.method != "POST" {
+            return HttpResponse::text(405, "POST only").with_header("allow", "POST");
+        }
+        let content_type = request.header("content-type").unwrap_or_default();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case(ASN1_CONTENT_TYPE) {
+            return HttpResponse::text(415, "Content-Type must be application/x-gsma-rsp-asn1");
+        }
+        if request
+            .header("x-admin-protocol")
+            .is_some_and(|v| !json::is_supported_admin_protocol(v))
+        {
+            return HttpResponse::text(400, "X-Admin-Protocol must be gsma/rsp/v2.x");
+        }
+        let (answer, failure) = self.with(|s| {
+            let a = s.handle_asn1(&request.body);
+            (a, s.store_mut().take_failure())
+        });
+        if let Some(f) = failure {
+            eprintln!("rsp-smdp: order store write failed: {f}");
+            return HttpResponse::text(503, "order store unavailable");
+        }
+        let response = match answer {
+            Asn1Answer::Response(der) => {
+                HttpResponse::new(200, der).with_header("content-type", ASN1_CONTENT_TYPE)
+            }
+            Asn1Answer::NoContent => HttpResponse::no_content(),
+            Asn1Answer::BadRequest(why) => HttpResponse::text(400, &why),
+        };
+        response.with_header("x-admin-protocol", ADMIN_PROTOCOL)
     }
 }
 
@@ -63,6 +100,9 @@ where
 {
     fn handle(&self, request: HttpRequest) -> HttpResponse {
         let path = request.path.split('?').next().unwrap_or_default();
+        if path == ASN1_PATH {
+            return self.handle_asn1(&request);
+        }
         let Some(function) = Es9Function::from_path(path) else {
             return HttpResponse::text(404, "no such function");
         };
@@ -102,7 +142,10 @@ where
         reply(answer)
     }
 
-    fn body_too_large(&self, _request: &HttpRequest) -> HttpResponse {
+    fn body_too_large(&self, request: &HttpRequest) -> HttpResponse {
+        if request.path.split('?').next() == Some(ASN1_PATH) {
+            return HttpResponse::text(413, "request body too large");
+        }
         failed(KnownStatus::InvalidRequest, "request body too large")
     }
 }

@@ -9,6 +9,7 @@
 //! randomness and the clock are injected. Served over HTTPS by [`http::SmdpService`] (ES9+ JSON binding). Not yet: the ASN.1 binding, ES2+ over mutual TLS, ES2+ mutual TLS and
 //! HandleDownloadProgressInfo callbacks, ES12 client, fault injection, `serve smdp`.
 
+pub mod asn1;
 pub mod config;
 pub mod es2;
 pub mod es9;
