@@ -347,6 +347,7 @@ impl HttpClient {
                 })
                 .collect(),
             body: buf,
+            abort: false,
         })
     }
 

@@ -30,6 +30,9 @@ pub struct HttpResponse {
     /// Names as given; for a received response, lower-case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Close the connection without answering (fault injection: a dropped connection). Only
+    /// the server adapter looks at it.
+    pub abort: bool,
 }
 
 impl HttpResponse {
@@ -39,6 +42,15 @@ impl HttpResponse {
             status,
             headers: Vec::new(),
             body: body.into(),
+            abort: false,
+        }
+    }
+
+    /// No response at all: the server closes the connection.
+    pub fn abort_connection() -> HttpResponse {
+        HttpResponse {
+            abort: true,
+            ..HttpResponse::new(0, Vec::new())
         }
     }
 

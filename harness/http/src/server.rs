@@ -1,6 +1,5 @@
 //! Blocking-facade HTTP/1.1 server: tokio + hyper underneath, a synchronous [`Handler`] on top.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -96,8 +95,10 @@ pub struct ServerStats {
     pub bodies_too_large: u64,
     /// Handshakes, heads or bodies that missed their deadline.
     pub timeouts: u64,
-    /// Connections ended by a protocol error (malformed HTTP, reset, …).
+    /// Connections ended by a protocol error (malformed HTTP, reset, …), dropped ones included.
     pub connection_errors: u64,
+    /// Connections dropped on the handler's request ([`HttpResponse::abort_connection`]).
+    pub aborted: u64,
 }
 
 #[derive(Default)]
@@ -110,6 +111,7 @@ struct Counters {
     bodies_too_large: AtomicU64,
     timeouts: AtomicU64,
     connection_errors: AtomicU64,
+    aborted: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -128,6 +130,7 @@ impl Counters {
             bodies_too_large: g(&self.bodies_too_large),
             timeouts: g(&self.timeouts),
             connection_errors: g(&self.connection_errors),
+            aborted: g(&self.aborted),
         }
     }
 }
@@ -358,7 +361,15 @@ where
     let service = service_fn(move |req| {
         let shared = svc_shared.clone();
         let certs = certs.clone();
-        async move { Ok::<_, Infallible>(respond(req, peer, certs, shared).await) }
+        async move {
+            match respond(req, peer, certs, shared).await {
+                Some(reply) => Ok(reply),
+                // hyper closes the connection when the service fails.
+                None => Err(std::io::Error::other(
+                    "handler asked to drop the connection",
+                )),
+            }
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -389,11 +400,15 @@ async fn respond(
     peer: SocketAddr,
     certs: Arc<Vec<Vec<u8>>>,
     shared: Arc<Shared>,
-) -> Reply {
+) -> Option<Reply> {
     let number = shared.counters.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let last = match shared.max_requests {
         Some(max) if number > max => {
-            return to_hyper(&shared, HttpResponse::text(503, "server stopping"), true);
+            return Some(to_hyper(
+                &shared,
+                HttpResponse::text(503, "server stopping"),
+                true,
+            ));
         }
         Some(max) => number == max,
         None => false,
@@ -423,6 +438,13 @@ async fn respond(
         BodyRead::Complete(bytes) => {
             request.body = bytes;
             let response = call(&shared, move |h| h.handle(request)).await;
+            if response.abort {
+                bump(&shared.counters.aborted);
+                if last {
+                    shared.stop.send_replace(true);
+                }
+                return None;
+            }
             to_hyper(&shared, response, last)
         }
         BodyRead::TooLarge => {
@@ -447,7 +469,7 @@ async fn respond(
     if last {
         shared.stop.send_replace(true);
     }
-    reply
+    Some(reply)
 }
 
 enum BodyRead {

@@ -8,8 +8,11 @@ use rsp_codec::json::{
     DownloadOrderResponse, Eid32, Es2Function, HeaderOnlyResponse, IccidDigits,
     ReleaseProfileRequest, ResponseHeader, Secret, FINAL_PROFILE_STATUS_AVAILABLE,
 };
+use rsp_codec::json::{DeleteEventRequest, RegisterEventRequest, RequestHeader};
 use rsp_codec::status::KnownStatus;
+use rsp_crypto::cert::Time;
 
+use crate::es12_client::Es12Error;
 use crate::es9::{Es9Answer, Smdp};
 use crate::orders::{AuditEvent, Order, OrderState, OrderStore};
 
@@ -173,12 +176,23 @@ impl<S: OrderStore> Smdp<S> {
         if eid.is_none() && (matching_id.is_none() || req.smds_address.is_some()) {
             return Err(Es9Answer::failed(KnownStatus::EidMissing, "EID required"));
         }
-        if req.smds_address.is_some() {
-            // Event registration at an SM-DS (ES12 client) is not built yet.
-            return Err(Es9Answer::failed(
-                KnownStatus::SmdsInaccessible,
-                "ES12 event registration not available on this SM-DP+",
-            ));
+        if let Some(m) = matching_id.as_deref() {
+            if self.store.matching_id_consumed(m) {
+                return Err(Es9Answer::failed(
+                    KnownStatus::MatchingIdConflict,
+                    "matchingId was used for a download already",
+                ));
+            }
+        }
+        if let Some(smds) = req.smds_address.as_deref() {
+            // eid is Some here (checked above); the event id is the matching ID.
+            let event_id = matching_id.clone().unwrap_or_default();
+            self.register_event(smds, eid.as_deref().unwrap_or_default(), &event_id)
+                .map_err(|e| Es9Answer::failed(e.status(), e.to_string()))?;
+            order.smds_address = Some(smds.to_owned());
+        }
+        if let Some(ttl) = self.config.order_ttl {
+            order.expires_at = Some(Time::from_unix(self.now.unix().saturating_add(ttl)));
         }
         order.eid = eid.clone();
         order.matching_id = matching_id.clone();
@@ -237,7 +251,9 @@ impl<S: OrderStore> Smdp<S> {
                 "order cannot be cancelled now",
             ));
         }
+        self.delete_event(&order.iccid);
         let eid = order.eid.take();
+        order.smds_address = None;
         order.matching_id = None;
         order.confirmation_code = None;
         order.bound = None;
@@ -261,6 +277,58 @@ impl<S: OrderStore> Smdp<S> {
         Ok(Es9Answer::json(&HeaderOnlyResponse::new(
             ResponseHeader::success(),
         )))
+    }
+
+    fn register_event(&mut self, smds: &str, eid: &str, event_id: &str) -> Result<(), Es12Error> {
+        let unreachable = |reason: &str| Es12Error::Unreachable {
+            address: smds.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let eid = Eid32::new(eid).map_err(|e| unreachable(&format!("EID: {e}")))?;
+        self.es12_calls += 1;
+        let request = RegisterEventRequest {
+            header: RequestHeader::new(self.oid().to_owned(), self.es12_calls.to_string()),
+            eid,
+            rsp_server_address: self.config.address.clone(),
+            event_id: Secret::new(event_id),
+            forwarding_indicator: self.config.es12_forwarding,
+            extra: Default::default(),
+        };
+        let registrar = self
+            .registrar
+            .as_mut()
+            .ok_or_else(|| unreachable("no ES12 client configured on this SM-DP+"))?;
+        registrar.register(smds, &request)
+    }
+
+    /// Deletes the order's SM-DS event, if it has one (after installation, on cancellation).
+    /// A failure is logged, not fatal: the event points at an order that no longer downloads.
+    pub(crate) fn delete_event(&mut self, iccid: &str) {
+        let Some(order) = self.store.get(iccid) else {
+            return;
+        };
+        let (Some(smds), Some(eid), Some(event_id)) =
+            (order.smds_address, order.eid, order.matching_id)
+        else {
+            return;
+        };
+        let Ok(eid32) = Eid32::new(&eid) else {
+            return;
+        };
+        self.es12_calls += 1;
+        let request = DeleteEventRequest {
+            header: RequestHeader::new(self.oid().to_owned(), self.es12_calls.to_string()),
+            eid: eid32,
+            event_id: Secret::new(event_id),
+            extra: Default::default(),
+        };
+        let outcome = match self.registrar.as_mut() {
+            Some(r) => r.delete(&smds, &request).map_err(|e| e.to_string()),
+            None => Err("no ES12 client configured".to_owned()),
+        };
+        if let Err(e) = outcome {
+            eprintln!("rsp-smdp: ES12 DeleteEvent for ICCID {iccid}: {e}");
+        }
     }
 
     fn release_profile(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {

@@ -24,7 +24,10 @@ use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::{kdf, signed, PrivateKey, PublicKey, RandomSource};
 use rsp_profile::package::ProfilePackage;
 
+use crate::es12_client::EventRegistrar;
+use crate::faults::{ArmedFault, FaultError, FaultPlan, TransportFault};
 use crate::orders::{AuditEntry, AuditEvent, BoundBpp, Order, OrderState, OrderStore};
+use crate::progress::{self, ProgressInfo, ProgressQueue};
 
 /// Largest ES9+ request body accepted (a BF21 or BF37 is small; BPPs only travel outwards).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -66,6 +69,10 @@ pub struct SmdpConfig {
     pub check_expiry: bool,
     /// A retry with a new otPK gets a newly bound BPP (else 8.2/3.7).
     pub allow_rebind: bool,
+    /// Seconds from ConfirmOrder until the order expires (8.8.5/4.10); `None` = never.
+    pub order_ttl: Option<i64>,
+    /// forwardingIndicator of the ES12.RegisterEvent sent for SM-DS orders.
+    pub es12_forwarding: bool,
 }
 
 impl Default for SmdpConfig {
@@ -79,6 +86,8 @@ impl Default for SmdpConfig {
             host_id: b"rspcheck-smdp".to_vec(),
             check_expiry: true,
             allow_rebind: true,
+            order_ttl: None,
+            es12_forwarding: false,
         }
     }
 }
@@ -154,6 +163,13 @@ pub struct Smdp<S: OrderStore> {
     pub(crate) now: Time,
     sessions: HashMap<Vec<u8>, Session>,
     serial: u64,
+    faults: FaultPlan,
+    progress: ProgressQueue,
+    /// PIR bytes for the next BPP-installation progress record.
+    pending_result_data: Option<Vec<u8>>,
+    pub(crate) registrar: Option<Box<dyn EventRegistrar>>,
+    /// functionCallIdentifier of the SM-DP+'s own ES12 calls.
+    pub(crate) es12_calls: u64,
 }
 
 fn b64(t: &Tlv) -> Base64Bytes {
@@ -202,6 +218,11 @@ impl<S: OrderStore> Smdp<S> {
             now,
             sessions: HashMap::new(),
             serial: 0,
+            faults: FaultPlan::default(),
+            progress: ProgressQueue::default(),
+            pending_result_data: None,
+            registrar: None,
+            es12_calls: 0,
         })
     }
 
@@ -213,6 +234,25 @@ impl<S: OrderStore> Smdp<S> {
         outcome: Result<(), KnownStatus>,
         detail: impl Into<String>,
     ) {
+        if let Some(point) = progress::notification_point(event) {
+            let profile_type = self
+                .store
+                .get(iccid)
+                .map(|o| o.profile_type)
+                .unwrap_or_default();
+            let result_data = self.pending_result_data.take();
+            if !iccid.is_empty() {
+                self.progress.push(ProgressInfo {
+                    iccid: iccid.to_owned(),
+                    eid: eid.map(str::to_owned),
+                    profile_type,
+                    time: self.now,
+                    point,
+                    outcome,
+                    result_data,
+                });
+            }
+        }
         let outcome = match outcome {
             Ok(()) => "ok".to_owned(),
             Err(s) => format!("{}/{}", s.subject(), s.reason()),
@@ -252,7 +292,47 @@ impl<S: OrderStore> Smdp<S> {
             Es9Function::HandleNotification => self.handle_notification(body),
             Es9Function::CancelSession => self.cancel_session(body),
         };
-        result.unwrap_or_else(|e| e)
+        self.faults.apply(function, result.unwrap_or_else(|e| e))
+    }
+
+    /// The ES12 client for SM-DS-mode orders (without one, ConfirmOrder with `smdsAddress`
+    /// answers 8.9/5.1).
+    pub fn set_event_registrar(&mut self, registrar: Box<dyn EventRegistrar>) {
+        self.registrar = Some(registrar);
+    }
+
+    /// Records ES2+ HandleDownloadProgressInfo points for [`Smdp::take_progress`] (off by default).
+    pub fn set_progress_reporting(&mut self, on: bool) {
+        self.progress.set_enabled(on);
+    }
+
+    /// The notification points reached since the last call.
+    pub fn take_progress(&mut self) -> Vec<ProgressInfo> {
+        self.progress.take()
+    }
+
+    /// Arms a fault for the next matching ES9+ exchange (see [`crate::faults`]).
+    pub fn arm(&mut self, fault: ArmedFault) -> Result<(), FaultError> {
+        self.faults.arm(fault)
+    }
+
+    /// The faults still armed.
+    pub fn armed_faults(&self) -> Vec<ArmedFault> {
+        self.faults.armed()
+    }
+
+    pub fn clear_faults(&mut self) {
+        self.faults.clear();
+    }
+
+    /// Faults applied since start.
+    pub fn faults_applied(&self) -> u64 {
+        self.faults.applied()
+    }
+
+    /// The delay or dropped connection the last answer asked for (the HTTP adapter's part).
+    pub fn take_transport_fault(&mut self) -> Option<TransportFault> {
+        self.faults.take_transport()
     }
 
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Es9Answer> {
@@ -791,6 +871,9 @@ impl<S: OrderStore> Smdp<S> {
             }
         };
         order.state = OrderState::Downloaded;
+        if let Some(m) = order.matching_id.as_deref().filter(|m| !m.is_empty()) {
+            self.store.consume_matching_id(m, &order.iccid);
+        }
         let eid_text = rsp_codec::eid::Eid::from_bcd_unverified(&eid)
             .map(|e| e.to_digits())
             .ok();
@@ -880,7 +963,11 @@ impl<S: OrderStore> Smdp<S> {
             self.store.put(o);
             // The session's EID (from CERT.EUICC): activation-code orders name none.
             let eid = (!session_eid.is_empty()).then_some(session_eid);
+            self.pending_result_data = Some(pir.encode());
             self.log(event, &iccid, eid.as_deref(), Ok(()), detail);
+            if event == AuditEvent::Installed {
+                self.delete_event(&iccid);
+            }
         }
         self.sessions.remove(&d.transaction_id);
     }

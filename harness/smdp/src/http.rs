@@ -11,7 +11,9 @@ use rsp_codec::status::KnownStatus;
 use rsp_http::{Handler, HttpRequest, HttpResponse};
 
 use crate::asn1::{Asn1Answer, ASN1_CONTENT_TYPE, ASN1_PATH};
+use crate::es2_http::ProgressNotifier;
 use crate::es9::{Es9Answer, Smdp, MAX_BODY};
+use crate::faults::TransportFault;
 use crate::orders::OrderStore;
 
 /// What the SM-DP+ sends as its own X-Admin-Protocol.
@@ -20,22 +22,50 @@ pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.5.0";
 /// The SM-DP+ behind a lock, as an HTTP handler.
 pub struct SmdpService<S: OrderStore + 'static> {
     smdp: Mutex<Smdp<S>>,
+    notifier: Option<ProgressNotifier>,
 }
 
 impl<S: OrderStore + 'static> SmdpService<S> {
     pub fn new(smdp: Smdp<S>) -> SmdpService<S> {
         SmdpService {
             smdp: Mutex::new(smdp),
+            notifier: None,
         }
     }
 
-    /// Runs `f` on the SM-DP+ (tests, the admin side).
+    /// Also posts ES2+ HandleDownloadProgressInfo through `notifier` at each notification point.
+    pub fn with_progress_notifier(mut smdp: Smdp<S>, notifier: ProgressNotifier) -> SmdpService<S> {
+        smdp.set_progress_reporting(true);
+        SmdpService {
+            smdp: Mutex::new(smdp),
+            notifier: Some(notifier),
+        }
+    }
+
+    pub fn notifier(&self) -> Option<&ProgressNotifier> {
+        self.notifier.as_ref()
+    }
+
+    /// Runs `f` on the SM-DP+ (tests, the admin side), then hands any progress records to the
+    /// notifier (outside the lock).
     pub fn with<R>(&self, f: impl FnOnce(&mut Smdp<S>) -> R) -> R {
-        let mut guard = self
-            .smdp
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut guard)
+        let (r, progress) = {
+            let mut guard = self
+                .smdp
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let r = f(&mut guard);
+            let progress = if self.notifier.is_some() {
+                guard.take_progress()
+            } else {
+                Vec::new()
+            };
+            (r, progress)
+        };
+        if let (Some(n), false) = (&self.notifier, progress.is_empty()) {
+            n.send(progress);
+        }
+        r
     }
 
     /// The ASN.1 binding: transport problems are HTTP statuses there (it has no JSON header to
@@ -55,9 +85,9 @@ impl<S: OrderStore + 'static> SmdpService<S> {
         {
             return HttpResponse::text(400, "X-Admin-Protocol must be gsma/rsp/v2.x");
         }
-        let (answer, failure) = self.with(|s| {
+        let (answer, failure, transport) = self.with(|s| {
             let a = s.handle_asn1(&request.body);
-            (a, s.store_mut().take_failure())
+            (a, s.store_mut().take_failure(), s.take_transport_fault())
         });
         if let Some(f) = failure {
             eprintln!("rsp-smdp: order store write failed: {f}");
@@ -70,7 +100,10 @@ impl<S: OrderStore + 'static> SmdpService<S> {
             Asn1Answer::NoContent => HttpResponse::no_content(),
             Asn1Answer::BadRequest(why) => HttpResponse::text(400, &why),
         };
-        response.with_header("x-admin-protocol", ADMIN_PROTOCOL)
+        with_transport_fault(
+            transport,
+            response.with_header("x-admin-protocol", ADMIN_PROTOCOL),
+        )
     }
 }
 
@@ -83,6 +116,18 @@ fn failed(status: KnownStatus, message: &str) -> HttpResponse {
         http_status: 200,
         body,
     })
+}
+
+/// Applies an injected delay (outside the SM-DP+'s lock: other sessions go on) or drop.
+fn with_transport_fault(fault: Option<TransportFault>, response: HttpResponse) -> HttpResponse {
+    match fault {
+        Some(TransportFault::Delay(d)) => {
+            std::thread::sleep(d);
+            response
+        }
+        Some(TransportFault::DropConnection) => HttpResponse::abort_connection(),
+        None => response,
+    }
 }
 
 fn reply(a: Es9Answer) -> HttpResponse {
@@ -130,16 +175,16 @@ where
         if request.body.len() > MAX_BODY {
             return failed(KnownStatus::InvalidRequest, "request body too large");
         }
-        let (answer, failure) = self.with(|s| {
+        let (answer, failure, transport) = self.with(|s| {
             let a = s.handle(function, &request.body);
-            (a, s.store_mut().take_failure())
+            (a, s.store_mut().take_failure(), s.take_transport_fault())
         });
         if let Some(f) = failure {
             // The answer may describe state that is not on disk: refuse rather than mislead.
             eprintln!("rsp-smdp: order store write failed: {f}");
             return HttpResponse::text(503, "order store unavailable");
         }
-        reply(answer)
+        with_transport_fault(transport, reply(answer))
     }
 
     fn body_too_large(&self, request: &HttpRequest) -> HttpResponse {

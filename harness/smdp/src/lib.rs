@@ -11,10 +11,14 @@
 
 pub mod asn1;
 pub mod config;
+pub mod es12_client;
 pub mod es2;
+pub mod es2_http;
 pub mod es9;
+pub mod faults;
 pub mod http;
 pub mod orders;
+pub mod progress;
 pub mod sqlite;
 
 pub use es9::{Es9Answer, Smdp, SmdpConfig};

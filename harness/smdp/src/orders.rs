@@ -83,6 +83,8 @@ pub struct Order {
     pub download_attempts: u32,
     pub expires_at: Option<Time>,
     pub bound: Option<BoundBpp>,
+    /// The SM-DS the order's event is registered at (SM-DS use case), for ES12.DeleteEvent.
+    pub smds_address: Option<String>,
 }
 
 impl std::fmt::Debug for Order {
@@ -142,6 +144,7 @@ impl Order {
             download_attempts: 0,
             expires_at: None,
             bound: None,
+            smds_address: None,
         }
     }
 }
@@ -219,6 +222,11 @@ pub trait OrderStore: Send {
             .into_iter()
             .find(|o| o.matching_id.as_deref() == Some(matching_id))
     }
+    /// Records that a BPP was delivered for `matching_id`: it must never work again, even after
+    /// the order is cancelled and its ICCID re-issued (stored as a SHA-256 hash).
+    fn consume_matching_id(&mut self, matching_id: &str, iccid: &str);
+    /// Whether `matching_id` was consumed.
+    fn matching_id_consumed(&self, matching_id: &str) -> bool;
     /// Orders bound to `eid` without a matching ID (default SM-DP+ use case).
     fn default_for_eid(&self, eid: &str) -> Vec<Order> {
         self.all()
@@ -235,6 +243,13 @@ pub trait OrderStore: Send {
 pub struct MemoryStore {
     orders: Vec<Order>,
     log: Vec<AuditEntry>,
+    consumed: std::collections::HashSet<[u8; 32]>,
+}
+
+/// How a consumed matching ID is remembered.
+pub fn matching_id_hash(matching_id: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(matching_id.as_bytes()).into()
 }
 
 impl OrderStore for MemoryStore {
@@ -255,5 +270,11 @@ impl OrderStore for MemoryStore {
     }
     fn audit_log(&self) -> Vec<AuditEntry> {
         self.log.clone()
+    }
+    fn consume_matching_id(&mut self, matching_id: &str, _iccid: &str) {
+        self.consumed.insert(matching_id_hash(matching_id));
+    }
+    fn matching_id_consumed(&self, matching_id: &str) -> bool {
+        self.consumed.contains(&matching_id_hash(matching_id))
     }
 }

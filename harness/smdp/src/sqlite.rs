@@ -37,7 +37,8 @@
 //!     expires_at INTEGER,                       -- unix seconds
 //!     bound_otpk BLOB,
 //!     bound_bpp BLOB,
-//!     CHECK ((bound_otpk IS NULL) = (bound_bpp IS NULL))
+//!     CHECK ((bound_otpk IS NULL) = (bound_bpp IS NULL)),
+//!     smds_address TEXT                         -- version 2
 //! );
 //! CREATE UNIQUE INDEX orders_matching_id ON orders (matching_id) WHERE matching_id <> '';
 //! CREATE INDEX orders_eid ON orders (eid);
@@ -50,6 +51,10 @@
 //!     outcome TEXT NOT NULL,
 //!     detail TEXT NOT NULL
 //! );
+//! CREATE TABLE consumed_matching_ids (       -- version 2; rows are never deleted
+//!     hash BLOB PRIMARY KEY NOT NULL,           -- SHA-256 of the matching ID
+//!     iccid TEXT NOT NULL
+//! );
 //! -- plus indexes on audit (iccid) and audit (eid), and triggers that abort any UPDATE or
 //! -- DELETE on audit and any INSERT that reuses an id (INSERT OR REPLACE deletes the old row
 //! -- without firing DELETE triggers): the log is append-only.
@@ -57,7 +62,9 @@
 //!
 //! A matching ID identifies one order: the unique index makes a `put` of a second order with
 //! the same non-empty matching ID fail (kept as the last error) instead of letting one code
-//! reach two profiles.
+//! reach two profiles. A matching ID whose BPP was delivered is consumed for good
+//! (`consumed_matching_ids`), so cancelling the order and re-issuing it cannot revive the code.
+//! A version-1 database is migrated in place when opened.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -68,11 +75,12 @@ use rsp_crypto::cert::Time;
 use rusqlite::{params, Connection, OpenFlags, Row, TransactionBehavior};
 
 use crate::orders::{
-    AuditEntry, AuditEvent, BoundBpp, Order, OrderMetadata, OrderState, OrderStore,
+    matching_id_hash, AuditEntry, AuditEvent, BoundBpp, Order, OrderMetadata, OrderState,
+    OrderStore,
 };
 
 /// The schema version this build writes and reads. A database with a newer version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL);
@@ -117,15 +125,27 @@ CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
 INSERT INTO schema_version (version) VALUES (1);
 ";
 
+/// Version 1 → 2: the SM-DS an order's event is registered at, and consumed matching IDs.
+const MIGRATE_V2: &str = "
+ALTER TABLE orders ADD COLUMN smds_address TEXT;
+CREATE TABLE consumed_matching_ids (
+    hash BLOB PRIMARY KEY NOT NULL,           -- SHA-256 of the matching ID, never the ID
+    iccid TEXT NOT NULL
+);
+CREATE TRIGGER consumed_no_delete BEFORE DELETE ON consumed_matching_ids
+    BEGIN SELECT RAISE(ABORT, 'a consumed matching ID stays consumed'); END;
+INSERT INTO schema_version (version) VALUES (2);
+";
+
 const ORDER_COLUMNS: &str =
     "iccid, package, profile_type, service_provider_name, profile_name, profile_class, \
      state, eid, matching_id, confirmation_code, cc_attempts, download_attempts, expires_at, \
-     bound_otpk, bound_bpp";
+     bound_otpk, bound_bpp, smds_address";
 
 const PUT_ORDER: &str = "INSERT INTO orders (iccid, package, profile_type, service_provider_name, \
      profile_name, profile_class, state, eid, matching_id, confirmation_code, cc_attempts, \
-     download_attempts, expires_at, bound_otpk, bound_bpp) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+     download_attempts, expires_at, bound_otpk, bound_bpp, smds_address) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
      ON CONFLICT (iccid) DO UPDATE SET package = excluded.package, \
      profile_type = excluded.profile_type, \
      service_provider_name = excluded.service_provider_name, \
@@ -133,7 +153,8 @@ const PUT_ORDER: &str = "INSERT INTO orders (iccid, package, profile_type, servi
      state = excluded.state, eid = excluded.eid, matching_id = excluded.matching_id, \
      confirmation_code = excluded.confirmation_code, cc_attempts = excluded.cc_attempts, \
      download_attempts = excluded.download_attempts, expires_at = excluded.expires_at, \
-     bound_otpk = excluded.bound_otpk, bound_bpp = excluded.bound_bpp";
+     bound_otpk = excluded.bound_otpk, bound_bpp = excluded.bound_bpp, \
+     smds_address = excluded.smds_address";
 
 const AUDIT_COLUMNS: &str = "time, event, iccid, eid, outcome, detail";
 
@@ -296,6 +317,7 @@ struct OrderRow {
     expires_at: Option<i64>,
     bound_otpk: Option<Vec<u8>>,
     bound_bpp: Option<Vec<u8>>,
+    smds_address: Option<String>,
 }
 
 impl OrderRow {
@@ -316,6 +338,7 @@ impl OrderRow {
             expires_at: r.get(12)?,
             bound_otpk: r.get(13)?,
             bound_bpp: r.get(14)?,
+            smds_address: r.get(15)?,
         })
     }
 
@@ -349,6 +372,7 @@ impl OrderRow {
             download_attempts: self.download_attempts,
             expires_at: self.expires_at.map(Time::from_unix),
             bound,
+            smds_address: self.smds_address,
         })
     }
 }
@@ -443,6 +467,9 @@ impl SqliteStore {
                     .map_err(err("read schema version"))?;
                 match found {
                     Some(SCHEMA_VERSION) => {}
+                    Some(1) => tx
+                        .execute_batch(MIGRATE_V2)
+                        .map_err(err("migrate schema 1 → 2"))?,
                     Some(v) if v > SCHEMA_VERSION => {
                         return Err(StoreError::SchemaTooNew {
                             path,
@@ -470,6 +497,7 @@ impl SqliteStore {
                     return Err(StoreError::Foreign { path });
                 }
                 tx.execute_batch(SCHEMA_V1).map_err(err("create schema"))?;
+                tx.execute_batch(MIGRATE_V2).map_err(err("create schema"))?;
             }
             tx.commit().map_err(err("commit schema"))?;
         }
@@ -570,6 +598,7 @@ impl SqliteStore {
             order.expires_at.map(Time::unix),
             otpk,
             bpp,
+            order.smds_address,
         ])
         .map_err(|e| self.sqlite_error(op(), e))?;
         Ok(())
@@ -680,6 +709,33 @@ impl OrderStore for SqliteStore {
 
     fn audit_log(&self) -> Vec<AuditEntry> {
         audit_report(self, AuditFilter::default())
+    }
+
+    fn consume_matching_id(&mut self, matching_id: &str, iccid: &str) {
+        let hash = matching_id_hash(matching_id);
+        if let Err(e) = self.conn.execute(
+            "INSERT OR IGNORE INTO consumed_matching_ids (hash, iccid) VALUES (?1, ?2)",
+            params![hash.as_slice(), iccid],
+        ) {
+            let e = self.sqlite_error(format!("consume matching ID of order {iccid}"), e);
+            self.fail(e);
+        }
+    }
+
+    fn matching_id_consumed(&self, matching_id: &str) -> bool {
+        let hash = matching_id_hash(matching_id);
+        match self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM consumed_matching_ids WHERE hash = ?1)",
+            [hash.as_slice()],
+            |r| r.get(0),
+        ) {
+            Ok(b) => b,
+            Err(e) => {
+                self.fail(self.sqlite_error("look up consumed matching IDs", e));
+                // Refuse rather than risk a second use; the request answers 503 anyway.
+                true
+            }
+        }
     }
 
     fn by_matching_id(&self, matching_id: &str) -> Option<Order> {

@@ -37,6 +37,7 @@ fn full_order(iccid: &str, state: OrderState) -> Order {
             euicc_otpk: vec![0x04; 65],
             bpp: vec![0xBF, 0x36, 0x00],
         }),
+        smds_address: Some("testsmds.example.com".into()),
     }
 }
 
@@ -248,12 +249,45 @@ fn a_failed_write_is_kept_and_reads_show_what_is_durable() {
 }
 
 #[test]
+fn a_version_1_database_is_migrated_and_keeps_its_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("smdp.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut order = full_order(ICCID, OrderState::Released);
+    order.smds_address = None;
+    store.put(order.clone());
+    drop(store);
+    // Turn it back into what version 1 wrote.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TRIGGER consumed_no_delete; DROP TABLE consumed_matching_ids; \
+         ALTER TABLE orders DROP COLUMN smds_address; \
+         DELETE FROM schema_version WHERE version = 2;",
+    )
+    .unwrap();
+    drop(raw);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.get(ICCID), Some(order));
+    assert!(!store.matching_id_consumed("MID-x"));
+    store.consume_matching_id("MID-x", ICCID);
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(
+        store.matching_id_consumed("MID-x"),
+        "consumption is durable"
+    );
+    assert!(!store.matching_id_consumed("MID-y"));
+    let mut store = store;
+    assert!(store.take_error().is_none());
+}
+
+#[test]
 fn schema_versions_and_foreign_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("smdp.db");
     drop(SqliteStore::open(&path).unwrap());
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute("INSERT INTO schema_version (version) VALUES (2)", [])
+    raw.execute("INSERT INTO schema_version (version) VALUES (3)", [])
         .unwrap();
     drop(raw);
     let e = SqliteStore::open(&path).unwrap_err();
@@ -261,8 +295,8 @@ fn schema_versions_and_foreign_files() {
         matches!(
             e,
             StoreError::SchemaTooNew {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),
@@ -449,6 +483,7 @@ fn order_strategy() -> impl Strategy<Value = Order> {
                 download_attempts: dla,
                 expires_at: exp.map(Time::from_unix),
                 bound: bound.map(|(euicc_otpk, bpp)| BoundBpp { euicc_otpk, bpp }),
+                smds_address: (cca % 2 == 0).then(|| format!("smds{dla}.example.com")),
             },
         )
 }

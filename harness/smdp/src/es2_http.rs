@@ -1,0 +1,185 @@
+//! ES2+ over HTTPS: the operator interface on its own listener with mutual TLS (the operator's
+//! certificate must chain to a configured root: [`rsp_http::TlsConfig::with_client_auth`]), and
+//! the HandleDownloadProgressInfo callbacks to the operator's URL.
+//!
+//! Both share the SM-DP+ of an [`SmdpService`]: an order placed here is downloaded there.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use rsp_codec::json::{self, Es2Function, HeaderOnlyResponse, ResponseHeader};
+use rsp_codec::status::KnownStatus;
+use rsp_http::{Handler, HttpClient, HttpRequest, HttpResponse};
+
+use crate::es9::{Es9Answer, MAX_BODY};
+use crate::http::{SmdpService, ADMIN_PROTOCOL};
+use crate::orders::OrderStore;
+use crate::progress::ProgressInfo;
+
+/// ES2+ requests for the shared SM-DP+.
+pub struct Es2Service<S: OrderStore + 'static> {
+    smdp: Arc<SmdpService<S>>,
+    /// Refuse requests that arrive without a client certificate (a listener configured
+    /// without client authentication would otherwise let anyone order profiles).
+    pub require_client_certificate: bool,
+}
+
+impl<S: OrderStore + 'static> Es2Service<S> {
+    pub fn new(smdp: Arc<SmdpService<S>>) -> Es2Service<S> {
+        Es2Service {
+            smdp,
+            require_client_certificate: true,
+        }
+    }
+}
+
+fn failed(status: KnownStatus, message: &str) -> HttpResponse {
+    let body = serde_json::to_vec(&HeaderOnlyResponse::new(
+        ResponseHeader::failed(status).with_message(message),
+    ))
+    .unwrap_or_default();
+    HttpResponse::json(200, body).with_header("x-admin-protocol", ADMIN_PROTOCOL)
+}
+
+impl<S: OrderStore + Send + 'static> Handler for Es2Service<S>
+where
+    crate::Smdp<S>: Send,
+{
+    fn handle(&self, request: HttpRequest) -> HttpResponse {
+        let path = request.path.split('?').next().unwrap_or_default();
+        let Some(function) = Es2Function::from_path(path) else {
+            return HttpResponse::text(404, "no such function");
+        };
+        if request.method != "POST" {
+            return HttpResponse::text(405, "POST only").with_header("allow", "POST");
+        }
+        if self.require_client_certificate && request.peer_certificates.is_empty() {
+            return HttpResponse::text(403, "ES2+ requires an operator client certificate");
+        }
+        if !request
+            .header("content-type")
+            .is_some_and(json::is_json_content_type)
+        {
+            return failed(
+                KnownStatus::InvalidRequest,
+                "Content-Type must be application/json",
+            );
+        }
+        if request
+            .header("x-admin-protocol")
+            .is_some_and(|v| !json::is_supported_admin_protocol(v))
+        {
+            return failed(
+                KnownStatus::UnsupportedAdminProtocol,
+                "X-Admin-Protocol must be gsma/rsp/v2.x",
+            );
+        }
+        if request.body.len() > MAX_BODY {
+            return failed(KnownStatus::InvalidRequest, "request body too large");
+        }
+        let (answer, failure) = self.smdp.with(|s| {
+            let a = s.handle_es2(function, &request.body);
+            (a, s.store_mut().take_failure())
+        });
+        if let Some(f) = failure {
+            eprintln!("rsp-smdp: order store write failed: {f}");
+            return HttpResponse::text(503, "order store unavailable");
+        }
+        let Es9Answer { http_status, body } = answer;
+        HttpResponse::json(http_status, body).with_header("x-admin-protocol", ADMIN_PROTOCOL)
+    }
+
+    fn body_too_large(&self, _request: &HttpRequest) -> HttpResponse {
+        failed(KnownStatus::InvalidRequest, "request body too large")
+    }
+}
+
+/// Counters of a [`ProgressNotifier`].
+#[derive(Debug, Default)]
+pub struct NotifierStats {
+    /// Accepted by the operator (HTTP 204 or 200).
+    pub delivered: AtomicU64,
+    /// Not delivered after the client's retries (unreachable, or another HTTP status).
+    pub failed: AtomicU64,
+}
+
+/// Posts HandleDownloadProgressInfo to the operator from a background thread, so a slow or
+/// absent operator never holds up a download. Records queue in order; dropping the notifier
+/// sends what is queued, then stops.
+pub struct ProgressNotifier {
+    sender: Mutex<Option<mpsc::Sender<ProgressInfo>>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    stats: Arc<NotifierStats>,
+}
+
+impl ProgressNotifier {
+    /// `url` is the operator's full HandleDownloadProgressInfo URL; `requester` goes into
+    /// `functionRequesterIdentifier`.
+    pub fn start(client: HttpClient, url: String, requester: String) -> ProgressNotifier {
+        let (tx, rx) = mpsc::channel::<ProgressInfo>();
+        let stats = Arc::new(NotifierStats::default());
+        let worker_stats = stats.clone();
+        let worker = std::thread::spawn(move || {
+            let mut call = 0u64;
+            for info in rx {
+                call += 1;
+                let body = serde_json::to_vec(&info.to_request(&requester, &call.to_string()))
+                    .unwrap_or_default();
+                match client.post(&url, "application/json", &body) {
+                    Ok(r) if r.status == 204 || r.status == 200 => {
+                        worker_stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(r) => {
+                        eprintln!(
+                            "rsp-smdp: HandleDownloadProgressInfo for ICCID {} answered HTTP {}",
+                            info.iccid, r.status
+                        );
+                        worker_stats.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "rsp-smdp: HandleDownloadProgressInfo for ICCID {}: {e}",
+                            info.iccid
+                        );
+                        worker_stats.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+        ProgressNotifier {
+            sender: Mutex::new(Some(tx)),
+            worker: Mutex::new(Some(worker)),
+            stats,
+        }
+    }
+
+    pub fn send(&self, records: Vec<ProgressInfo>) {
+        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = guard.as_ref() {
+            for r in records {
+                // The worker only stops when the sender is dropped, so this cannot fail.
+                let _ = tx.send(r);
+            }
+        }
+    }
+
+    pub fn stats(&self) -> &NotifierStats {
+        &self.stats
+    }
+
+    /// Sends what is queued and stops the worker.
+    pub fn finish(&self) {
+        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(w) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for ProgressNotifier {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
