@@ -271,15 +271,20 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
     );
-    fn run<S: OrderStore + Send + 'static>(
-        mut store: S,
-        orders: Vec<rsp_smdp::Order>,
-        config: &rsp_smdp::config::ServeConfig,
-        pki: &rsp_crypto::pkiset::PkiSet,
+    struct Setup<'a> {
+        config: &'a rsp_smdp::config::ServeConfig,
+        pki: &'a rsp_crypto::pkiset::PkiSet,
+        pki_dir: &'a std::path::Path,
         server_config: rsp_http::ServerConfig,
         seed: u64,
         now: rsp_crypto::cert::Time,
+    }
+    fn run<S: OrderStore + Send + 'static>(
+        mut store: S,
+        orders: Vec<rsp_smdp::Order>,
+        setup: Setup<'_>,
     ) -> Result<(), Failure> {
+        let config = setup.config;
         for o in orders {
             if store.get(&o.iccid).is_none() {
                 store.put(o);
@@ -288,25 +293,136 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
         if let Some(f) = store.take_failure() {
             return Err(Failure(f, 1));
         }
-        let smdp = rsp_smdp::Smdp::new(
+        let mut smdp = rsp_smdp::Smdp::new(
             config.smdp_config(),
-            pki,
+            setup.pki,
             store,
-            Box::new(SeededRandom::new(seed)),
-            now,
+            Box::new(SeededRandom::new(setup.seed)),
+            setup.now,
         )
         .map_err(|e| Failure(e.to_string(), 1))?;
-        let server = rsp_http::serve(
-            server_config,
-            Arc::new(rsp_smdp::http::SmdpService::new(smdp)),
-        )
-        .map_err(|e| Failure(e.to_string(), 1))?;
+        let cis: Vec<Vec<u8>> = setup.pki.cis().iter().map(|c| c.der().to_vec()).collect();
+        let dp_identity = || -> Result<rsp_http::ClientIdentity, Failure> {
+            Ok(rsp_http::ClientIdentity {
+                cert_chain_der: rsp_http::load_certificates(
+                    &setup.pki_dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
+                )
+                .map_err(|e| Failure(format!("DP TLS certificate: {e}"), 1))?,
+                key_der: rsp_http::load_private_key(
+                    &setup.pki_dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
+                )
+                .map_err(|e| Failure(format!("DP TLS key: {e}"), 1))?,
+            })
+        };
+        if let Some(es12) = &config.es12 {
+            let trust = if es12.insecure {
+                rsp_http::Trust::InsecureAcceptAny
+            } else {
+                rsp_http::Trust::Roots(cis.clone())
+            };
+            let mut client = rsp_http::ClientConfig::new(trust);
+            client.client_identity = Some(dp_identity()?);
+            for r in &es12.resolve {
+                let (host, addr) = r
+                    .split_once('=')
+                    .and_then(|(h, a)| Some((h.to_owned(), a.parse::<SocketAddr>().ok()?)))
+                    .ok_or_else(|| {
+                        Failure(format!("es12.resolve {r:?}: host=ip:port expected"), 2)
+                    })?;
+                client.resolve.push((host, addr));
+            }
+            let client =
+                rsp_http::HttpClient::new(client).map_err(|e| Failure(e.to_string(), 1))?;
+            smdp.set_event_registrar(Box::new(rsp_smdp::es12_client::HttpEventRegistrar::new(
+                client,
+            )));
+        }
+        let callback = config.es2.as_ref().and_then(|e| {
+            e.callback_url
+                .as_ref()
+                .map(|u| (u.clone(), e.callback_insecure))
+        });
+        let service = Arc::new(match callback {
+            Some((url, insecure)) => {
+                let trust = if insecure {
+                    rsp_http::Trust::InsecureAcceptAny
+                } else {
+                    rsp_http::Trust::Roots(cis.clone())
+                };
+                let mut client = rsp_http::ClientConfig::new(trust);
+                client.client_identity = Some(dp_identity()?);
+                let client =
+                    rsp_http::HttpClient::new(client).map_err(|e| Failure(e.to_string(), 1))?;
+                let notifier = rsp_smdp::es2_http::ProgressNotifier::start(
+                    client,
+                    url,
+                    config.address.clone(),
+                );
+                rsp_smdp::http::SmdpService::with_progress_notifier(smdp, notifier)
+            }
+            None => rsp_smdp::http::SmdpService::new(smdp),
+        });
+        let tls = setup.server_config.tls.clone();
+        let server = rsp_http::serve(setup.server_config, service.clone())
+            .map_err(|e| Failure(e.to_string(), 1))?;
         eprintln!(
             "rspcheck: SM-DP+ {} serving ES9+ on https://{} (Ctrl-C to stop)",
             config.address,
             server.local_addr()
         );
+        let mut others = Vec::new();
+        if let (Some(es2), Some(tls)) = (&config.es2, tls) {
+            let bind: SocketAddr = es2
+                .bind
+                .parse()
+                .map_err(|e| Failure(format!("es2.bind {:?}: {e}", es2.bind), 2))?;
+            let roots = match &es2.operator_roots {
+                Some(p) => rsp_http::load_certificates(p)
+                    .map_err(|e| Failure(format!("es2.operator_roots: {e}"), 2))?,
+                None => cis.clone(),
+            };
+            let es2_server = rsp_http::serve(
+                rsp_http::ServerConfig {
+                    bind,
+                    tls: Some(tls.with_client_auth(roots)),
+                    ..rsp_http::ServerConfig::default()
+                },
+                Arc::new(rsp_smdp::es2_http::Es2Service::new(service.clone())),
+            )
+            .map_err(|e| Failure(e.to_string(), 1))?;
+            eprintln!(
+                "rspcheck: ES2+ on https://{} (operator client certificate required)",
+                es2_server.local_addr()
+            );
+            others.push(es2_server);
+        }
+        if let Some(admin) = &config.admin {
+            let bind: SocketAddr = admin
+                .bind
+                .parse()
+                .map_err(|e| Failure(format!("admin.bind {:?}: {e}", admin.bind), 2))?;
+            if !bind.ip().is_loopback() {
+                return Err(Failure(
+                    format!("admin.bind {bind}: the admin interface binds loopback only"),
+                    2,
+                ));
+            }
+            let admin_server = rsp_http::serve(
+                rsp_http::ServerConfig {
+                    bind,
+                    ..rsp_http::ServerConfig::default()
+                },
+                Arc::new(rsp_smdp::admin::AdminService::new(service.clone())),
+            )
+            .map_err(|e| Failure(e.to_string(), 1))?;
+            eprintln!(
+                "rspcheck: fault injection on http://{}/faults",
+                admin_server.local_addr()
+            );
+            others.push(admin_server);
+        }
         while !server.wait_stopped(Duration::from_secs(3600)) {}
+        drop(others);
         Ok(())
     }
     let server_config = rsp_http::ServerConfig {
@@ -314,21 +430,21 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
         tls: Some(tls),
         ..rsp_http::ServerConfig::default()
     };
+    let setup = Setup {
+        config: &config,
+        pki: &pki,
+        pki_dir: &pki_dir,
+        server_config,
+        seed,
+        now,
+    };
     match (&config.database, config.in_memory) {
         (Some(db), false) => {
             let store =
                 rsp_smdp::sqlite::SqliteStore::open(db).map_err(|e| Failure(e.to_string(), 1))?;
-            run(store, orders, &config, &pki, server_config, seed, now)
+            run(store, orders, setup)
         }
-        (None, true) => run(
-            rsp_smdp::MemoryStore::default(),
-            orders,
-            &config,
-            &pki,
-            server_config,
-            seed,
-            now,
-        ),
+        (None, true) => run(rsp_smdp::MemoryStore::default(), orders, setup),
         _ => Err(Failure(
             "the configuration needs exactly one of `database = FILE` and `in_memory = true`"
                 .into(),

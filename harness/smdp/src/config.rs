@@ -78,8 +78,53 @@ pub struct ServeConfig {
     pub cc_max_attempts: u32,
     #[serde(default = "default_downloads")]
     pub download_max_attempts: u32,
+    /// Seconds from ConfirmOrder until an order expires (8.8.5/4.10); absent = never.
+    pub order_ttl_seconds: Option<i64>,
     #[serde(default, rename = "profile")]
     pub profiles: Vec<ProfileEntry>,
+    /// The ES2+ operator interface (mutual TLS); absent = not served.
+    pub es2: Option<Es2Section>,
+    /// The ES12 client for SM-DS orders; absent = ConfirmOrder with smdsAddress is 8.9/5.1.
+    pub es12: Option<Es12Section>,
+    /// The loopback fault-injection interface ([`crate::admin`]); absent = not served.
+    pub admin: Option<AdminSection>,
+}
+
+/// `[es2]`: where operators reach the SM-DP+ and where it reports progress.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Es2Section {
+    pub bind: String,
+    /// DER or PEM roots the operator's client certificate must chain to; absent = the PKI's CIs.
+    pub operator_roots: Option<PathBuf>,
+    /// Full URL of the operator's HandleDownloadProgressInfo; absent = no callbacks.
+    pub callback_url: Option<String>,
+    /// Accept any certificate from the callback server (lab operator simulators).
+    #[serde(default)]
+    pub callback_insecure: bool,
+}
+
+/// `[es12]`: how the SM-DP+ reaches SM-DSs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Es12Section {
+    /// `host=ip:port` overrides of DNS (an SM-DS on loopback).
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    /// forwardingIndicator of RegisterEvent.
+    #[serde(default)]
+    pub forwarding: bool,
+    /// Accept any SM-DS certificate (else it must chain to the PKI's CIs).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// `[admin]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSection {
+    /// A loopback address (`127.0.0.1:8445`); anything else is refused.
+    pub bind: String,
 }
 
 fn default_address() -> String {
@@ -117,6 +162,9 @@ impl ServeConfig {
         };
         fix(&mut c.pki);
         fix(&mut c.database);
+        if let Some(es2) = c.es2.as_mut() {
+            fix(&mut es2.operator_roots);
+        }
         for e in &mut c.profiles {
             fix(&mut e.description);
             fix(&mut e.der);
@@ -129,6 +177,8 @@ impl ServeConfig {
             address: self.address.clone(),
             cc_max_attempts: self.cc_max_attempts,
             download_max_attempts: self.download_max_attempts,
+            order_ttl: self.order_ttl_seconds,
+            es12_forwarding: self.es12.as_ref().is_some_and(|e| e.forwarding),
             ..SmdpConfig::default()
         }
     }
