@@ -257,11 +257,16 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
     };
     let pki = rsp_crypto::pkiset::PkiSet::load(&pki_dir)
         .map_err(|e| Failure(format!("PKI {}: {e}", pki_dir.display()), 1))?;
-    let tls = rsp_http::TlsConfig::from_pem_files(
-        &pki_dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
-        &pki_dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
-    )
-    .map_err(|e| Failure(format!("DP TLS certificate: {e}"), 1))?;
+    let tls_cert = config
+        .tls_cert
+        .clone()
+        .unwrap_or_else(|| pki_dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"));
+    let tls_key = config
+        .tls_key
+        .clone()
+        .unwrap_or_else(|| pki_dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"));
+    let tls = rsp_http::TlsConfig::from_pem_files(&tls_cert, &tls_key)
+        .map_err(|e| Failure(format!("TLS certificate {}: {e}", tls_cert.display()), 1))?;
     let bind: SocketAddr = config
         .bind
         .parse()

@@ -186,8 +186,20 @@ enum EidAction {
 /// A command's failure: the message and the process exit code.
 struct Failure(String, u8);
 
+/// Structured logs on stderr; `RSPCHECK_LOG` filters them (`info` by default, e.g.
+/// `RSPCHECK_LOG=rsp_smdp=debug`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RSPCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         None => {
             print_overview();

@@ -70,6 +70,9 @@ pub struct ServeConfig {
     pub pki: Option<PathBuf>,
     #[serde(default = "default_bind")]
     pub bind: String,
+    /// TLS certificate (chain, leaf first) and key; absent: the PKI's `DPtls` NIST pair.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// SQLite database; absent with `in_memory = true` keeps everything in memory.
     pub database: Option<PathBuf>,
     #[serde(default)]
@@ -162,6 +165,8 @@ impl ServeConfig {
         };
         fix(&mut c.pki);
         fix(&mut c.database);
+        fix(&mut c.tls_cert);
+        fix(&mut c.tls_key);
         if let Some(es2) = c.es2.as_mut() {
             fix(&mut es2.operator_roots);
         }

@@ -327,7 +327,7 @@ impl<S: OrderStore> Smdp<S> {
             None => Err("no ES12 client configured".to_owned()),
         };
         if let Err(e) = outcome {
-            eprintln!("rsp-smdp: ES12 DeleteEvent for ICCID {iccid}: {e}");
+            tracing::warn!(iccid, smds = %smds, error = %e, "ES12 DeleteEvent failed");
         }
     }
 

@@ -84,9 +84,10 @@ where
             (a, s.store_mut().take_failure())
         });
         if let Some(f) = failure {
-            eprintln!("rsp-smdp: order store write failed: {f}");
+            tracing::error!(function = function.name(), error = %f, "order store write failed; answering 503");
             return HttpResponse::text(503, "order store unavailable");
         }
+        crate::http::log_answer("ES2+", function.name(), &answer, None);
         let Es9Answer { http_status, body } = answer;
         HttpResponse::json(http_status, body).with_header("x-admin-protocol", ADMIN_PROTOCOL)
     }
@@ -132,17 +133,11 @@ impl ProgressNotifier {
                         worker_stats.delivered.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(r) => {
-                        eprintln!(
-                            "rsp-smdp: HandleDownloadProgressInfo for ICCID {} answered HTTP {}",
-                            info.iccid, r.status
-                        );
+                        tracing::warn!(iccid = %info.iccid, http = r.status, "HandleDownloadProgressInfo refused");
                         worker_stats.failed.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(e) => {
-                        eprintln!(
-                            "rsp-smdp: HandleDownloadProgressInfo for ICCID {}: {e}",
-                            info.iccid
-                        );
+                        tracing::warn!(iccid = %info.iccid, error = %e, "HandleDownloadProgressInfo not delivered");
                         worker_stats.failed.fetch_add(1, Ordering::Relaxed);
                     }
                 }

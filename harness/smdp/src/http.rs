@@ -90,9 +90,10 @@ impl<S: OrderStore + 'static> SmdpService<S> {
             (a, s.store_mut().take_failure(), s.take_transport_fault())
         });
         if let Some(f) = failure {
-            eprintln!("rsp-smdp: order store write failed: {f}");
+            tracing::error!(binding = "asn1", error = %f, "order store write failed; answering 503");
             return HttpResponse::text(503, "order store unavailable");
         }
+        tracing::info!(binding = "asn1", answer = ?asn1_outcome(&answer), transport = ?transport, "ES9+ request");
         let response = match answer {
             Asn1Answer::Response(der) => {
                 HttpResponse::new(200, der).with_header("content-type", ASN1_CONTENT_TYPE)
@@ -116,6 +117,30 @@ fn failed(status: KnownStatus, message: &str) -> HttpResponse {
         http_status: 200,
         body,
     })
+}
+
+/// One log line per request: function and outcome only. Bodies never reach the log (they hold
+/// matching IDs, confirmation code hashes and keys).
+pub(crate) fn log_answer(
+    interface: &'static str,
+    function: &'static str,
+    answer: &Es9Answer,
+    transport: Option<TransportFault>,
+) {
+    let outcome = match answer.failure() {
+        Some(s) => format!("Failed {}/{}", s.subject(), s.reason()),
+        None if answer.http_status == 204 => "204".to_owned(),
+        None => "Executed-Success".to_owned(),
+    };
+    tracing::info!(interface, function, outcome = %outcome, transport = ?transport, "request");
+}
+
+fn asn1_outcome(answer: &Asn1Answer) -> String {
+    match answer {
+        Asn1Answer::Response(der) => format!("{} bytes", der.len()),
+        Asn1Answer::NoContent => "204".into(),
+        Asn1Answer::BadRequest(why) => format!("400 {why}"),
+    }
 }
 
 /// Applies an injected delay (outside the SM-DP+'s lock: other sessions go on) or drop.
@@ -181,9 +206,10 @@ where
         });
         if let Some(f) = failure {
             // The answer may describe state that is not on disk: refuse rather than mislead.
-            eprintln!("rsp-smdp: order store write failed: {f}");
+            tracing::error!(function = function.name(), error = %f, "order store write failed; answering 503");
             return HttpResponse::text(503, "order store unavailable");
         }
+        log_answer("ES9+", function.name(), &answer, transport);
         with_transport_fault(transport, reply(answer))
     }
 
