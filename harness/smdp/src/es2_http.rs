@@ -9,12 +9,12 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use rsp_codec::json::{self, Es2Function, HeaderOnlyResponse, ResponseHeader};
+use rsp_codec::json::Es2Function;
 use rsp_codec::status::KnownStatus;
 use rsp_http::{Handler, HttpClient, HttpRequest, HttpResponse};
 
-use crate::es9::{Es9Answer, MAX_BODY};
-use crate::http::{SmdpService, ADMIN_PROTOCOL};
+use crate::es9::Es9Answer;
+use crate::http::{failed, json_transport_refusal, SmdpService, ADMIN_PROTOCOL};
 use crate::orders::OrderStore;
 use crate::progress::ProgressInfo;
 
@@ -35,14 +35,6 @@ impl<S: OrderStore + 'static> Es2Service<S> {
     }
 }
 
-fn failed(status: KnownStatus, message: &str) -> HttpResponse {
-    let body = serde_json::to_vec(&HeaderOnlyResponse::new(
-        ResponseHeader::failed(status).with_message(message),
-    ))
-    .unwrap_or_default();
-    HttpResponse::json(200, body).with_header("x-admin-protocol", ADMIN_PROTOCOL)
-}
-
 impl<S: OrderStore + Send + 'static> Handler for Es2Service<S>
 where
     crate::Smdp<S>: Send,
@@ -58,26 +50,8 @@ where
         if self.require_client_certificate && request.peer_certificates.is_empty() {
             return HttpResponse::text(403, "ES2+ requires an operator client certificate");
         }
-        if !request
-            .header("content-type")
-            .is_some_and(json::is_json_content_type)
-        {
-            return failed(
-                KnownStatus::InvalidRequest,
-                "Content-Type must be application/json",
-            );
-        }
-        if request
-            .header("x-admin-protocol")
-            .is_some_and(|v| !json::is_supported_admin_protocol(v))
-        {
-            return failed(
-                KnownStatus::UnsupportedAdminProtocol,
-                "X-Admin-Protocol must be gsma/rsp/v2.x",
-            );
-        }
-        if request.body.len() > MAX_BODY {
-            return failed(KnownStatus::InvalidRequest, "request body too large");
+        if let Some(refusal) = json_transport_refusal(&request) {
+            return refusal;
         }
         let (answer, failure) = self.smdp.with(|s| {
             let a = s.handle_es2(function, &request.body);

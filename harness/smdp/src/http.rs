@@ -108,7 +108,7 @@ impl<S: OrderStore + 'static> SmdpService<S> {
     }
 }
 
-fn failed(status: KnownStatus, message: &str) -> HttpResponse {
+pub(crate) fn failed(status: KnownStatus, message: &str) -> HttpResponse {
     let body = serde_json::to_vec(&HeaderOnlyResponse::new(
         ResponseHeader::failed(status).with_message(message),
     ))
@@ -155,6 +155,36 @@ fn with_transport_fault(fault: Option<TransportFault>, response: HttpResponse) -
     }
 }
 
+/// The JSON bindings' transport rules (ES9+ and ES2+): a wrong Content-Type, a non-v2
+/// X-Admin-Protocol or an oversized body is an SGP.22 status in an HTTP 200 `Failed` header.
+pub(crate) fn json_transport_refusal(request: &HttpRequest) -> Option<HttpResponse> {
+    if !request
+        .header("content-type")
+        .is_some_and(json::is_json_content_type)
+    {
+        return Some(failed(
+            KnownStatus::InvalidRequest,
+            "Content-Type must be application/json",
+        ));
+    }
+    if request
+        .header("x-admin-protocol")
+        .is_some_and(|v| !json::is_supported_admin_protocol(v))
+    {
+        return Some(failed(
+            KnownStatus::UnsupportedAdminProtocol,
+            "X-Admin-Protocol must be gsma/rsp/v2.x",
+        ));
+    }
+    if request.body.len() > MAX_BODY {
+        return Some(failed(
+            KnownStatus::InvalidRequest,
+            "request body too large",
+        ));
+    }
+    None
+}
+
 fn reply(a: Es9Answer) -> HttpResponse {
     let r = if a.http_status == 204 {
         HttpResponse::no_content()
@@ -179,26 +209,8 @@ where
         if request.method != "POST" {
             return HttpResponse::text(405, "POST only").with_header("allow", "POST");
         }
-        if !request
-            .header("content-type")
-            .is_some_and(json::is_json_content_type)
-        {
-            return failed(
-                KnownStatus::InvalidRequest,
-                "Content-Type must be application/json",
-            );
-        }
-        if request
-            .header("x-admin-protocol")
-            .is_some_and(|v| !json::is_supported_admin_protocol(v))
-        {
-            return failed(
-                KnownStatus::UnsupportedAdminProtocol,
-                "X-Admin-Protocol must be gsma/rsp/v2.x",
-            );
-        }
-        if request.body.len() > MAX_BODY {
-            return failed(KnownStatus::InvalidRequest, "request body too large");
+        if let Some(refusal) = json_transport_refusal(&request) {
+            return refusal;
         }
         let (answer, failure, transport) = self.with(|s| {
             let a = s.handle(function, &request.body);

@@ -26,26 +26,7 @@ fn authenticate_server(armed: Option<Value>) -> Tlv {
     let mut lpa = Lpa::open(&mut card);
     let (a, _) = initiate(&mut smdp, &mut lpa);
     let ia = success(&a);
-    let ctx = Tlv::constructed(
-        Tag::of(0xA0),
-        vec![Tlv::constructed(
-            Tag::of(0xA1),
-            vec![
-                Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
-                Tlv::constructed(Tag::of(0xA1), vec![]),
-            ],
-        )],
-    );
-    let req = Tlv::constructed(
-        Tag::of(0xBF38),
-        vec![
-            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
-            ctx,
-        ],
-    );
+    let req = authenticate_server_request(&ia, None);
     lpa.call(&req.encode_der())
 }
 

@@ -101,29 +101,7 @@ fn a_download_over_https_installs_the_profile() {
     );
     assert_eq!((status, admin.as_deref()), (200, Some("gsma/rsp/v2.5.0")));
     ok(&ia);
-    let ctx = Tlv::constructed(
-        Tag::of(0xA0),
-        vec![
-            Tlv::primitive(Tag::of(0x80), b"AC-HTTPS".to_vec()),
-            Tlv::constructed(
-                Tag::of(0xA1),
-                vec![
-                    Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
-                    Tlv::constructed(Tag::of(0xA1), vec![]),
-                ],
-            ),
-        ],
-    );
-    let req = Tlv::constructed(
-        Tag::of(0xBF38),
-        vec![
-            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
-            ctx,
-        ],
-    );
+    let req = authenticate_server_request(&ia, Some("AC-HTTPS"));
     let auth = lpa.call(&req.encode_der()).encode();
     let tx = ia["transactionId"].as_str().unwrap().to_owned();
     let (_, ac, _) = call(

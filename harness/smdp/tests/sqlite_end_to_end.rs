@@ -3,6 +3,8 @@
 //! same activation code refused with the audit log intact. The helpers follow
 //! es9_end_to_end.rs.
 
+mod common;
+
 use rsp_codec::json::{self, Es9Function};
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
@@ -91,26 +93,7 @@ fn authenticate(
             "euiccChallenge": b64(&challenge), "euiccInfo1": b64(&info1), "smdpAddress": ADDRESS,
         }),
     ));
-    let ctx = vec![
-        Tlv::primitive(Tag::of(0x80), matching_id.as_bytes().to_vec()),
-        Tlv::constructed(
-            Tag::of(0xA1),
-            vec![
-                Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
-                Tlv::constructed(Tag::of(0xA1), vec![]),
-            ],
-        ),
-    ];
-    let req = Tlv::constructed(
-        Tag::of(0xBF38),
-        vec![
-            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
-            Tlv::constructed(Tag::of(0xA0), ctx),
-        ],
-    );
+    let req = common::authenticate_server_request(&ia, Some(matching_id));
     let resp = lpa.call(&req.encode_der()).encode();
     let tx = ia["transactionId"].as_str().unwrap().to_owned();
     let a = post(

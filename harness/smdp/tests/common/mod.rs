@@ -103,15 +103,9 @@ pub fn authenticate(
     authenticate_with(smdp, lpa, matching_id, |_| {})
 }
 
-/// [`authenticate`] with a change to the card's AuthenticateServerResponse before it is posted.
-pub fn authenticate_with(
-    smdp: &mut Smdp<MemoryStore>,
-    lpa: &mut Lpa<'_>,
-    matching_id: Option<&str>,
-    mutate: impl FnOnce(&mut Tlv),
-) -> (Download, Es9Answer) {
-    let (a, _) = initiate(smdp, lpa);
-    let ia = success(&a);
+/// The ES10b AuthenticateServer request (BF38) an LPA builds from an InitiateAuthentication
+/// answer (JSON) and the activation code's matching ID; ctxParams1 carries a fixed TAC.
+pub fn authenticate_server_request(ia: &Value, matching_id: Option<&str>) -> Tlv {
     let mut ctx = Vec::new();
     if let Some(m) = matching_id {
         ctx.push(Tlv::primitive(Tag::of(0x80), m.as_bytes().to_vec()));
@@ -123,7 +117,7 @@ pub fn authenticate_with(
             Tlv::constructed(Tag::of(0xA1), vec![]),
         ],
     ));
-    let req = Tlv::constructed(
+    Tlv::constructed(
         Tag::of(0xBF38),
         vec![
             Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
@@ -132,7 +126,19 @@ pub fn authenticate_with(
             Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
             Tlv::constructed(Tag::of(0xA0), ctx),
         ],
-    );
+    )
+}
+
+/// [`authenticate`] with a change to the card's AuthenticateServerResponse before it is posted.
+pub fn authenticate_with(
+    smdp: &mut Smdp<MemoryStore>,
+    lpa: &mut Lpa<'_>,
+    matching_id: Option<&str>,
+    mutate: impl FnOnce(&mut Tlv),
+) -> (Download, Es9Answer) {
+    let (a, _) = initiate(smdp, lpa);
+    let ia = success(&a);
+    let req = authenticate_server_request(&ia, matching_id);
     let mut resp_tlv = lpa.call(&req.encode_der());
     mutate(&mut resp_tlv);
     let resp = resp_tlv.encode();
