@@ -60,6 +60,9 @@ pub enum ServeRole {
         /// Seed of the server's randomness (transaction ids, challenges, keys).
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Stop after this many ES9+ requests (scripted runs and tests).
+        #[arg(long)]
+        max_requests: Option<u64>,
     },
 }
 
@@ -132,7 +135,11 @@ pub fn serve(role: ServeRole) -> Result<(), Failure> {
             vpcd,
             no_reconnect,
         } => (card, vpcd, no_reconnect),
-        ServeRole::Smdp { config, seed } => return serve_smdp(&config, seed),
+        ServeRole::Smdp {
+            config,
+            seed,
+            max_requests,
+        } => return serve_smdp(&config, seed, max_requests),
     };
     let mut euicc = build_card(&card)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -244,7 +251,11 @@ pub fn smdp(action: SmdpAction) -> Result<(), Failure> {
 
 /// `serve smdp --config FILE`: loads the inventory into the store (orders already there keep
 /// their state, so a restart never revives a used activation code) and serves ES9+ on HTTPS.
-pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failure> {
+pub fn serve_smdp(
+    config_path: &std::path::Path,
+    seed: u64,
+    max_requests: Option<u64>,
+) -> Result<(), Failure> {
     use rsp_smdp::config::ServeConfig;
     use rsp_smdp::orders::OrderStore;
     let config = ServeConfig::load(config_path).map_err(|e| Failure(e.to_string(), 2))?;
@@ -433,6 +444,7 @@ pub fn serve_smdp(config_path: &std::path::Path, seed: u64) -> Result<(), Failur
     let server_config = rsp_http::ServerConfig {
         bind,
         tls: Some(tls),
+        max_requests,
         ..rsp_http::ServerConfig::default()
     };
     let setup = Setup {

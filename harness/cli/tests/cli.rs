@@ -255,3 +255,108 @@ fn profile_variants_are_written_and_decode() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `serve smdp` as a lab runs it: ES9+, ES2+ and the admin port from one configuration file,
+/// faults armed over the admin port, and a bounded run that ends by itself.
+#[test]
+fn serve_smdp_serves_es9_es2_and_admin_and_stops_after_its_requests() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let dir = std::env::temp_dir().join(format!("rspcheck-cli-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("smdp.toml");
+    std::fs::write(
+        &config,
+        "in_memory = true\nbind = \"127.0.0.1:0\"\norder_ttl_seconds = 60\n\
+         [es2]\nbind = \"127.0.0.1:0\"\n[admin]\nbind = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rspcheck"))
+        .args(["serve", "smdp", "--config"])
+        .arg(&config)
+        .args(["--max-requests", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve smdp starts");
+    // Kill the server if an assertion fails first.
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stderr = child.stderr.take().unwrap();
+    let mut guard = Guard(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let mut es9 = None;
+    let mut admin = None;
+    let mut es2 = None;
+    while es9.is_none() || admin.is_none() || es2.is_none() {
+        let line = lines.next().expect("server output").unwrap();
+        let after = |marker: &str| {
+            line.split_once(marker)
+                .map(|(_, rest)| rest.split(['/', ' ']).next().unwrap_or_default().to_owned())
+        };
+        if line.contains("serving ES9+") {
+            es9 = after("https://");
+        } else if line.contains("ES2+ on") {
+            es2 = after("https://");
+        } else if line.contains("fault injection") {
+            admin = after("http://");
+        }
+    }
+    let admin = admin.unwrap();
+    let http = |request: String| {
+        let mut s = TcpStream::connect(&admin).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let fault = r#"{"function":"getBoundProfilePackage","fault":{"kind":"bppSegment","index":3,"damage":"mac"}}"#;
+    let armed = http(format!(
+        "POST /faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{fault}",
+        fault.len()
+    ));
+    assert!(armed.starts_with("HTTP/1.1 201"), "{armed}");
+    let listed = http("GET /faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into());
+    assert!(listed.contains("\"bppSegment\""), "{listed}");
+    let bad = http(
+        "POST /faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+            .into(),
+    );
+    assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+
+    // ES2+ without an operator certificate: the handshake fails.
+    let mut anonymous = rsp_http::ClientConfig::new(rsp_http::Trust::InsecureAcceptAny);
+    anonymous.retries = 0;
+    let anonymous = rsp_http::HttpClient::new(anonymous).unwrap();
+    assert!(anonymous
+        .post(
+            &format!("https://{}/gsma/rsp2/es2plus/downloadOrder", es2.unwrap()),
+            "application/json",
+            b"{}"
+        )
+        .is_err());
+
+    // One ES9+ request, answered with an SGP.22 status; then the server stops by itself.
+    let r = anonymous
+        .post(
+            &format!(
+                "https://{}/gsma/rsp2/es9plus/initiateAuthentication",
+                es9.unwrap()
+            ),
+            "application/json",
+            b"{}",
+        )
+        .expect("ES9+ answers");
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("\"Failed\""));
+    let status = guard.0.wait().expect("server exits");
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
