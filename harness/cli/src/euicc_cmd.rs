@@ -61,6 +61,9 @@ pub enum ServeRole {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The reference SM-DS: ES11 over HTTPS with the DStls certificate, ES12 on a second,
+    /// mutual-TLS listener, events and audit trail in SQLite (or in memory), optional cascade.
+    Smds(crate::smds_cmd::ServeSmdsArgs),
 }
 
 #[derive(Subcommand)]
@@ -106,7 +109,7 @@ fn build_card(args: &CardArgs) -> Result<Euicc, Failure> {
     }
 }
 
-fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
+pub(crate) fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
     let dir = std::env::temp_dir().join(format!("rspcheck-pki-{seed}"));
     if !dir.join("manifest.toml").exists() {
         pkigen::generate_to_dir(
@@ -133,6 +136,7 @@ pub fn serve(role: ServeRole) -> Result<(), Failure> {
             no_reconnect,
         } => (card, vpcd, no_reconnect),
         ServeRole::Smdp { config, seed } => return serve_smdp(&config, seed),
+        ServeRole::Smds(args) => return crate::smds_cmd::serve(args),
     };
     let mut euicc = build_card(&card)?;
     let stop = Arc::new(AtomicBool::new(false));
