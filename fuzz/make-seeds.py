@@ -101,3 +101,25 @@ for request in [der("BF39", der("81", bytes(16)), der("83", b"testsmdpplus1.exam
                 der("BF41", tx, der("A1", der("81", b"\x05"))),
                 der("BF3D", der("A0", der("BF37")))]:
     put("smdp_handlers", bytes([9]) + der("A2", request))
+# smds_handlers: pick byte (0-3 core ES11/ES12, 4-11 the HTTPS service on one of eight paths),
+# flags byte (listener, bad headers, client certificate, GET, cascade, failing parent), body.
+# The ES11/ES12 snapshots, ES12 bodies with and without forwarding, and AuthenticateClient
+# bodies for the session the target opens first (@TX@ is replaced by its transactionId).
+EID = "89049032123451234512345678901235"
+smds_bodies = [doc for p in sorted(glob.glob(os.path.join(
+                   root, "harness/codec/tests/snapshots/json_bindings__snapshot_es1[12]_*.snap")))
+               for doc in re.split(r"\n(?=\{)", open(p).read().split("---", 2)[-1].strip())]
+for fwd in ("true", "false"):
+    smds_bodies.append('{"header":{"functionRequesterIdentifier":"dp","functionCallIdentifier":"1"},'
+                       '"eid":"%s","rspServerAddress":"testsmdpplus1.example.com","eventId":"EV-1",'
+                       '"forwardingIndicator":%s}' % (EID, fwd))
+smds_bodies.append('{"header":{"functionRequesterIdentifier":"dp","functionCallIdentifier":"2"},'
+                   '"eid":"%s","eventId":"EV-1"}' % EID)
+for asr in ("vzgA", "vzgDoQEA", "vzgCoAA=", "MIE="):
+    smds_bodies.append('{"transactionId":"@TX@","authenticateServerResponse":"%s"}' % asr)
+for body in smds_bodies:
+    for pick in range(12):
+        for flags in (0x00, 0x11, 0x02, 0x40, 0xC0):
+            put("smds_handlers", bytes([pick, flags]) + body.encode())
+for flags in (0x01, 0x04, 0x08, 0x15, 0x20, 0x10):
+    put("smds_handlers", bytes([8, flags]) + smds_bodies[-6].encode())

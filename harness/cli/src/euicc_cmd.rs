@@ -64,6 +64,9 @@ pub enum ServeRole {
         #[arg(long)]
         max_requests: Option<u64>,
     },
+    /// The reference SM-DS: ES11 over HTTPS with the DStls certificate, ES12 on a second,
+    /// mutual-TLS listener, events and audit trail in SQLite (or in memory), optional cascade.
+    Smds(crate::smds_cmd::ServeSmdsArgs),
 }
 
 #[derive(Subcommand)]
@@ -109,7 +112,7 @@ fn build_card(args: &CardArgs) -> Result<Euicc, Failure> {
     }
 }
 
-fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
+pub(crate) fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
     let dir = std::env::temp_dir().join(format!("rspcheck-pki-{seed}"));
     if !dir.join("manifest.toml").exists() {
         pkigen::generate_to_dir(
@@ -140,6 +143,7 @@ pub fn serve(role: ServeRole) -> Result<(), Failure> {
             seed,
             max_requests,
         } => return serve_smdp(&config, seed, max_requests),
+        ServeRole::Smds(args) => return crate::smds_cmd::serve(args),
     };
     let mut euicc = build_card(&card)?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod euicc_cmd;
+mod smds_cmd;
 use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
 use rsp_codec::eid::{compute_check_digits, Eid};
 use rsp_codec::iccid::Iccid;
@@ -78,6 +79,11 @@ enum Command {
     Smdp {
         #[command(subcommand)]
         action: euicc_cmd::SmdpAction,
+    },
+    /// The reference SM-DS's records: `smds audit --db FILE`.
+    Smds {
+        #[command(subcommand)]
+        action: smds_cmd::SmdsAction,
     },
     /// The reference eUICC directly: send APDUs, show its state.
     Euicc {
@@ -224,6 +230,7 @@ fn main() -> ExitCode {
         Some(Command::Serve { role }) => euicc_cmd::serve(role),
         Some(Command::Euicc { action }) => euicc_cmd::euicc(action),
         Some(Command::Smdp { action }) => euicc_cmd::smdp(action),
+        Some(Command::Smds { action }) => smds_cmd::smds(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {

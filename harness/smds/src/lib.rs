@@ -1,16 +1,31 @@
 //! rsp-smds: the reference SM-DS.
 //!
-//! Built so far: the core — ES11 InitiateAuthentication and AuthenticateClient (event
-//! discovery by the LPA, mutual authentication with CERT.DSauth) and ES12 RegisterEvent and
-//! DeleteEvent (event records from SM-DP+s) on the JSON binding, with the status codes of digest
-//! §2.3/§2.4/§2.5 — over event records kept in an [`events::EventStore`]. Synchronous and
-//! deterministic: randomness and the clock are injected. Not yet: the HTTPS adapter (path →
-//! function via `Es11Function::from_path_detailed`/`Es12Function::from_path`, TLS client
-//! authentication of ES12 callers), the ASN.1 binding, the durable SQLite store, cascade
-//! forwarding (`forwardingIndicator` is stored only), fault injection, `serve smds`.
+//! - [`smds`]: the core — ES11 InitiateAuthentication and AuthenticateClient (event discovery
+//!   by the LPA, mutual authentication with CERT.DSauth) and ES12 RegisterEvent and DeleteEvent
+//!   (event records from SM-DP+s) on the JSON binding, with the status codes of digest
+//!   §2.3/§2.4/§2.5. Synchronous and deterministic: randomness and the clock are injected.
+//! - [`events`]: event records and the audit trail behind the [`EventStore`] trait;
+//!   [`MemoryEventStore`] in memory, [`sqlite::SqliteEventStore`] durable (WAL, append-only
+//!   audit trail that holds EventID fingerprints only).
+//! - [`forward`]: cascade to a parent (Root) SM-DS through a [`forward::Forwarder`]:
+//!   [`forward::HttpForwarder`] over HTTPS, [`forward::RecordingForwarder`] for tests.
+//! - [`http`]: the HTTPS adapter ([`http::SmdsService`], an `rsp_http::Handler`): transport
+//!   statuses, ES11 on the `es11` paths and the `es9plus` aliases, ES12 on a mutual-TLS
+//!   listener only (see the module for the design).
+//! - [`config`]: `rspcheck serve smds --config FILE`.
+//!
+//! Not yet: the ASN.1 binding, fault injection.
 
+pub mod config;
 pub mod events;
+pub mod forward;
+pub mod http;
 pub mod smds;
+pub mod sqlite;
 
-pub use events::{Event, EventStore, EventStoreError, MemoryEventStore};
+pub use events::{
+    event_fingerprint, AuditAction, AuditEntry, Event, EventStore, EventStoreError,
+    MemoryEventStore,
+};
+pub use forward::{ForwardError, Forwarder, HttpForwarder, RecordingForwarder};
 pub use smds::{Answer, Smds, SmdsConfig, SmdsError};

@@ -3,6 +3,17 @@
 //! `Failed` header, malformed bodies get the generic statuses of `rsp_codec::json::parse_body`,
 //! and no input makes it panic. Synchronous and deterministic: randomness and the clock are
 //! injected, so a scenario or a fuzzer can replay a run from a seed.
+//!
+//! Registrations, deletions and discoveries are written to the store's audit trail. A store
+//! failure (a [`EventStoreError::Backend`], including a failed audit write) answers 8.9/4.2 and
+//! is kept for [`Smds::take_store_failure`], which the HTTP adapter turns into 503.
+//!
+//! Cascade: with a [`Forwarder`] set and `forwardingIndicator` true, a RegisterEvent is stored
+//! here first, then forwarded; if the parent fails, the local record is removed again and the
+//! answer is 8.9/4.2, so no event is left that the parent does not know about. A DeleteEvent of
+//! a forwarded record goes to the parent first and is applied here only once the parent took it
+//! (or said it has no such event), so a failure leaves both sides as they were and the SM-DP+
+//! can retry. Without a forwarder (a Root SM-DS) the indicator is only stored.
 
 use std::collections::HashMap;
 
@@ -19,7 +30,10 @@ use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOp
 use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::{signed, PrivateKey, RandomSource};
 
-use crate::events::{Event, EventStore, EventStoreError};
+use crate::events::{
+    event_fingerprint, AuditAction, AuditEntry, Event, EventStore, EventStoreError,
+};
+use crate::forward::{ForwardedEvent, Forwarder};
 
 /// Largest ES11/ES12 request body accepted (an AuthenticateServerResponse is a few KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -127,6 +141,8 @@ pub struct Smds<S: EventStore> {
     now: Time,
     sessions: HashMap<Vec<u8>, Session>,
     serial: u64,
+    forwarder: Option<Box<dyn Forwarder>>,
+    store_failure: Option<String>,
 }
 
 impl<S: EventStore> Smds<S> {
@@ -163,7 +179,59 @@ impl<S: EventStore> Smds<S> {
             now,
             sessions: HashMap::new(),
             serial: 0,
+            forwarder: None,
+            store_failure: None,
         })
+    }
+
+    /// Forwards registrations with `forwardingIndicator` true to a parent SM-DS (cascade).
+    pub fn with_forwarder(mut self, forwarder: Box<dyn Forwarder>) -> Smds<S> {
+        self.forwarder = Some(forwarder);
+        self
+    }
+
+    /// The last store failure since the previous call: `Some` means the answer given may not
+    /// reflect durable state (or the audit trail misses an entry) and the request must fail.
+    pub fn take_store_failure(&mut self) -> Option<String> {
+        self.store_failure.take()
+    }
+
+    /// Maps a store error to its answer, keeping backend failures for the adapter.
+    fn store_failed(&mut self, e: EventStoreError) -> Answer {
+        let status = match e {
+            EventStoreError::Duplicate => KnownStatus::EventIdDuplicated,
+            EventStoreError::Unknown => KnownStatus::EventIdUnknown,
+            EventStoreError::Backend(ref detail) => {
+                self.store_failure = Some(detail.clone());
+                KnownStatus::SmdsExecutionError
+            }
+        };
+        Answer::failed(status, e.to_string())
+    }
+
+    fn audit(
+        &mut self,
+        action: AuditAction,
+        eid: &str,
+        event: Option<String>,
+        outcome: &Answer,
+        detail: String,
+    ) {
+        let outcome = match outcome.failure() {
+            None => "ok".to_owned(),
+            Some(k) => format!("{}/{}", k.subject(), k.reason()),
+        };
+        let entry = AuditEntry {
+            time: self.now.unix(),
+            action,
+            eid: eid.to_owned(),
+            event,
+            outcome,
+            detail,
+        };
+        if let Err(e) = self.store.audit(entry) {
+            self.store_failure = Some(format!("audit trail: {e}"));
+        }
     }
 
     pub fn config(&self) -> &SmdsConfig {
@@ -455,12 +523,27 @@ impl<S: EventStore> Smds<S> {
                 "no EID in CERT.EUICC",
             ));
         };
+        let eid = eid.to_digits();
         let events = self
             .store
-            .events_for(&eid.to_digits())
-            .map_err(|e| Answer::failed(KnownStatus::SmdsExecutionError, e.to_string()))?;
+            .events_for(&eid)
+            .map_err(|e| self.store_failed(e))?;
         // The session is used up; event records stay until the SM-DP+ deletes them.
         self.sessions.remove(&tx);
+        let ok = Answer::success();
+        if events.is_empty() {
+            self.audit(AuditAction::Discover, &eid, None, &ok, "no event".into());
+        }
+        for e in &events {
+            let detail = format!("to {}", e.rsp_server_address);
+            self.audit(
+                AuditAction::Discover,
+                &eid,
+                Some(event_fingerprint(&e.event_id)),
+                &ok,
+                detail,
+            );
+        }
         Ok(Answer::json(&Es11AuthenticateClientResponse {
             header: ResponseHeader::success(),
             transaction_id: TransactionIdHex::new(tx).ok(),
@@ -478,6 +561,29 @@ impl<S: EventStore> Smds<S> {
 
     fn register_event(&mut self, body: &[u8]) -> Result<Answer, Answer> {
         let req: RegisterEventRequest = Self::parse(body)?;
+        let eid = req.eid.as_str().to_owned();
+        let fingerprint = event_fingerprint(req.event_id.expose());
+        let mut detail = format!(
+            "by {:?} for {:?}",
+            req.header.function_requester_identifier, req.rsp_server_address
+        );
+        let forward = req.forwarding_indicator && self.forwarder.is_some();
+        if forward {
+            detail.push_str(", forwarded");
+        }
+        let result = self.register(req, forward);
+        let answer = result.as_ref().unwrap_or_else(|a| a);
+        self.audit(
+            AuditAction::Register,
+            &eid,
+            Some(fingerprint),
+            answer,
+            detail,
+        );
+        result
+    }
+
+    fn register(&mut self, req: RegisterEventRequest, forward: bool) -> Result<Answer, Answer> {
         let event_id = req.event_id.expose();
         if event_id.is_empty() || event_id.len() > MAX_FIELD_LEN {
             return Err(Answer::failed(
@@ -499,26 +605,82 @@ impl<S: EventStore> Smds<S> {
             registered_by: req.header.function_requester_identifier,
             registered_at: self.now,
         };
-        self.store.insert(event).map_err(store_failure)?;
-        Ok(Answer::success())
+        let (eid, event_id) = (event.eid.clone(), event.event_id.clone());
+        // Stored first: a duplicate is refused without bothering the parent, and the rollback
+        // below is a local operation, more dependable than a compensating call to the parent.
+        if let Err(e) = self.store.insert(event) {
+            return Err(self.store_failed(e));
+        }
+        if !forward {
+            return Ok(Answer::success());
+        }
+        let forwarded = ForwardedEvent {
+            eid: eid.clone(),
+            event_id: event_id.clone(),
+            rsp_server_address: self.config.address.clone(),
+        };
+        let Some(Err(e)) = self
+            .forwarder
+            .as_mut()
+            .map(|f| f.register_event(&forwarded))
+        else {
+            return Ok(Answer::success());
+        };
+        // Roll back: no event here that the parent does not know about.
+        if let Err(EventStoreError::Backend(b)) = self.store.remove(&eid, &event_id) {
+            self.store_failure = Some(format!("rollback after a failed cascade: {b}"));
+        }
+        Err(Answer::failed(
+            KnownStatus::SmdsExecutionError,
+            format!("cascade registration: {e}"),
+        ))
     }
 
     fn delete_event(&mut self, body: &[u8]) -> Result<Answer, Answer> {
         let req: DeleteEventRequest = Self::parse(body)?;
-        self.store
-            .remove(req.eid.as_str(), req.event_id.expose())
-            .map_err(store_failure)?;
-        Ok(Answer::success())
+        let eid = req.eid.as_str().to_owned();
+        let event_id = req.event_id.expose().to_owned();
+        let detail = format!("by {:?}", req.header.function_requester_identifier);
+        let result = self.delete(&eid, &event_id);
+        let answer = result.as_ref().unwrap_or_else(|a| a);
+        self.audit(
+            AuditAction::Delete,
+            &eid,
+            Some(event_fingerprint(&event_id)),
+            answer,
+            detail,
+        );
+        result
     }
-}
 
-fn store_failure(e: EventStoreError) -> Answer {
-    let status = match e {
-        EventStoreError::Duplicate => KnownStatus::EventIdDuplicated,
-        EventStoreError::Unknown => KnownStatus::EventIdUnknown,
-        EventStoreError::Backend(_) => KnownStatus::SmdsExecutionError,
-    };
-    Answer::failed(status, e.to_string())
+    fn delete(&mut self, eid: &str, event_id: &str) -> Result<Answer, Answer> {
+        let existing = match self.store.events_for(eid) {
+            Ok(events) => events.into_iter().find(|e| e.event_id == event_id),
+            Err(e) => return Err(self.store_failed(e)),
+        };
+        let Some(existing) = existing else {
+            return Err(self.store_failed(EventStoreError::Unknown));
+        };
+        if existing.forwarding_indicator {
+            if let Some(f) = self.forwarder.as_mut() {
+                match f.delete_event(eid, event_id) {
+                    Ok(()) => {}
+                    // The parent has no such event: nothing left to undo there.
+                    Err(e) if e.status() == Some(KnownStatus::EventIdUnknown) => {}
+                    Err(e) => {
+                        return Err(Answer::failed(
+                            KnownStatus::SmdsExecutionError,
+                            format!("cascade deletion: {e}"),
+                        ))
+                    }
+                }
+            }
+        }
+        match self.store.remove(eid, event_id) {
+            Ok(_) => Ok(Answer::success()),
+            Err(e) => Err(self.store_failed(e)),
+        }
+    }
 }
 
 /// A plausible FQDN: dot-separated labels of letters, digits and hyphens, at most 255 octets,
