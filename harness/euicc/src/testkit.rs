@@ -158,26 +158,12 @@ impl TestDp {
             ],
         );
         let sig = signed::sign_server_signature1(&self.sk_auth, &ss1.encode_der());
-        let mut ctx = Vec::new();
-        if let Some(m) = matching_id {
-            ctx.push(prim(0x80, m.as_bytes().to_vec()));
-        }
-        ctx.push(cons(
-            0xA1,
-            vec![
-                prim(0x80, vec![0x35, 0x29, 0x06, 0x11]),
-                cons(0xA1, Vec::new()),
-            ],
-        ));
-        cons(
-            0xBF38,
-            vec![
-                ss1,
-                prim(0x5F37, sig.to_vec()),
-                prim(0x04, self.ci_pkid.clone()),
-                Tlv::parse(self.cert_auth.der()).expect("cert"),
-                cons(0xA0, ctx),
-            ],
+        authenticate_server_request(
+            ss1,
+            prim(0x5F37, sig.to_vec()),
+            prim(0x04, self.ci_pkid.clone()),
+            Tlv::parse(self.cert_auth.der()).expect("cert"),
+            matching_id,
         )
     }
 
@@ -313,6 +299,44 @@ pub fn download(card: &mut Euicc, dp: &mut TestDp, profile: &[u8], class: i64) -
     let meta = TestDp::metadata(profile, class);
     let bpp = dp.bpp(&prep, &eid, &meta, profile, false);
     load_pieces(&mut lpa, &bpp)
+}
+
+/// ctxParams1 for a download (`matching_id`) or an SM-DS discovery (`None`), with a fixed TAC
+/// and empty device capabilities.
+pub fn ctx_params1(matching_id: Option<&str>) -> Tlv {
+    let mut ctx = Vec::new();
+    if let Some(m) = matching_id {
+        ctx.push(prim(0x80, m.as_bytes().to_vec()));
+    }
+    ctx.push(cons(
+        0xA1,
+        vec![
+            prim(0x80, vec![0x35, 0x29, 0x06, 0x11]),
+            cons(0xA1, Vec::new()),
+        ],
+    ));
+    cons(0xA0, ctx)
+}
+
+/// The ES10b AuthenticateServer request (BF38) an LPA builds from a server's
+/// InitiateAuthentication answer (each part as a TLV) and the matching ID.
+pub fn authenticate_server_request(
+    server_signed1: Tlv,
+    server_signature1: Tlv,
+    ci_pkid_to_be_used: Tlv,
+    server_certificate: Tlv,
+    matching_id: Option<&str>,
+) -> Tlv {
+    cons(
+        0xBF38,
+        vec![
+            server_signed1,
+            server_signature1,
+            ci_pkid_to_be_used,
+            server_certificate,
+            ctx_params1(matching_id),
+        ],
+    )
 }
 
 /// Sends a BPP the way LPAs do and returns the PIR.

@@ -106,26 +106,13 @@ pub fn authenticate(
 /// The ES10b AuthenticateServer request (BF38) an LPA builds from an InitiateAuthentication
 /// answer (JSON) and the activation code's matching ID; ctxParams1 carries a fixed TAC.
 pub fn authenticate_server_request(ia: &Value, matching_id: Option<&str>) -> Tlv {
-    let mut ctx = Vec::new();
-    if let Some(m) = matching_id {
-        ctx.push(Tlv::primitive(Tag::of(0x80), m.as_bytes().to_vec()));
-    }
-    ctx.push(Tlv::constructed(
-        Tag::of(0xA1),
-        vec![
-            Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
-            Tlv::constructed(Tag::of(0xA1), vec![]),
-        ],
-    ));
-    Tlv::constructed(
-        Tag::of(0xBF38),
-        vec![
-            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
-            Tlv::constructed(Tag::of(0xA0), ctx),
-        ],
+    let part = |k: &str| Tlv::parse(&unb64(&ia[k])).unwrap();
+    testkit::authenticate_server_request(
+        part("serverSigned1"),
+        part("serverSignature1"),
+        part("euiccCiPKIdToBeUsed"),
+        part("serverCertificate"),
+        matching_id,
     )
 }
 

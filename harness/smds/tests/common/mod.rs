@@ -349,25 +349,13 @@ pub fn discover_with(
     let ia = initiate(t, &mut lpa, style, None);
     assert_eq!(outcome(&ia), "ok", "{ia}");
     // ctxParams1 without matchingId: discovery (digest §2.4).
-    let ctx = Tlv::constructed(
-        Tag::of(0xA0),
-        vec![Tlv::constructed(
-            Tag::of(0xA1),
-            vec![
-                Tlv::primitive(Tag::of(0x80), vec![0x35, 0x29, 0x06, 0x11]),
-                Tlv::constructed(Tag::of(0xA1), vec![]),
-            ],
-        )],
-    );
-    let req = Tlv::constructed(
-        Tag::of(0xBF38),
-        vec![
-            Tlv::parse(&unb64(&ia["serverSigned1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverSignature1"])).unwrap(),
-            Tlv::parse(&unb64(&ia["euiccCiPKIdToBeUsed"])).unwrap(),
-            Tlv::parse(&unb64(&ia["serverCertificate"])).unwrap(),
-            ctx,
-        ],
+    let part = |k: &str| Tlv::parse(&unb64(&ia[k])).unwrap();
+    let req = testkit::authenticate_server_request(
+        part("serverSigned1"),
+        part("serverSignature1"),
+        part("euiccCiPKIdToBeUsed"),
+        part("serverCertificate"),
+        None,
     );
     let mut resp = lpa.call(&req.encode_der());
     assert_eq!(
