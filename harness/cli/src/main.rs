@@ -25,8 +25,7 @@ use rsp_codec::{schema, Message};
     about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
                   Not yet available (planned): `run` (conformance scenarios and the self-test \
-                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`, \
-                  `serve smds`."
+                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -263,12 +262,14 @@ fn print_overview() {
     println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
     println!("  rspcheck serve euicc [--vpcd ADDR]      reference eUICC as a virtual PC/SC card");
     println!("  rspcheck euicc apdu|info [--state F]    APDUs to the reference eUICC, its state");
-    println!("  rspcheck serve smdp --config F          reference SM-DP+ (ES9+ over HTTPS)");
-    println!("  rspcheck smdp audit --db F              the SM-DP+ audit log");
-    println!();
     println!(
-        "Planned (see the issues): run, report, fuzz, lpa, serve smds — the conformance run and"
+        "  rspcheck serve smdp --config F          reference SM-DP+ (ES9+, ES2+, ES12, faults)"
     );
+    println!("  rspcheck smdp audit --db F              the SM-DP+ audit log");
+    println!("  rspcheck serve smds --config F          reference SM-DS (ES11, ES12, cascade)");
+    println!("  rspcheck smds audit --db F              the SM-DS audit log");
+    println!();
+    println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
     println!();
     println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
