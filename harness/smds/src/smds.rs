@@ -25,8 +25,9 @@ use rsp_codec::json::{
 };
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
-use rsp_codec::views::{EuiccInfo1, EuiccSigned1, View};
-use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOptions};
+use rsp_codec::views::{EuiccInfo1, View};
+use rsp_crypto::auth;
+use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time};
 use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::{signed, PrivateKey, RandomSource};
 
@@ -373,15 +374,7 @@ impl<S: EventStore> Smds<S> {
         self.rng.fill(&mut tx);
         let mut server_challenge = [0u8; 16];
         self.rng.fill(&mut server_challenge);
-        let ss1 = Tlv::constructed(
-            Tag::of(0x30),
-            vec![
-                Tlv::primitive(Tag::of(0x80), tx.to_vec()),
-                Tlv::primitive(Tag::of(0x81), challenge.to_vec()),
-                Tlv::primitive(Tag::of(0x83), self.config.address.as_bytes().to_vec()),
-                Tlv::primitive(Tag::of(0x84), server_challenge.to_vec()),
-            ],
-        );
+        let ss1 = auth::server_signed1(&tx, &challenge, &self.config.address, &server_challenge);
         let c = &self.creds[creds];
         let sig = signed::sign_server_signature1(&c.sk, &ss1.encode_der());
         let ds_auth = c.ds_auth.der().to_vec();
@@ -430,100 +423,20 @@ impl<S: EventStore> Smds<S> {
         let session = self.sessions.get(&tx).cloned().ok_or_else(|| {
             Answer::failed(KnownStatus::TransactionIdUnknown, "unknown transactionId")
         })?;
-        let resp = Tlv::parse(req.authenticate_server_response.as_bytes()).map_err(|e| {
-            Answer::failed(
-                KnownStatus::InvalidParameter,
-                format!("authenticateServerResponse: {e}"),
-            )
-        })?;
-        let ok = resp
-            .children()
-            .first()
-            .filter(|c| resp.tag() == Tag::of(0xBF38) && c.tag() == Tag::of(0xA0))
-            .ok_or_else(|| {
-                Answer::failed(
-                    KnownStatus::InvalidParameter,
-                    "authenticateServerResponse is not authenticateResponseOk",
-                )
-            })?;
-        if let Some(e) =
-            rsp_codec::named::validate(&rsp_codec::schema::AUTHENTICATE_SERVER_RESPONSE, &resp)
-                .into_iter()
-                .next()
-        {
-            return Err(Answer::failed(KnownStatus::InvalidParameter, e.to_string()));
-        }
-        let parts = ok.children();
-        let (Some(signed1), Some(sig1), Some(euicc), Some(eum)) =
-            (parts.first(), parts.get(1), parts.get(2), parts.get(3))
-        else {
-            return Err(Answer::failed(
-                KnownStatus::InvalidParameter,
-                "authenticateResponseOk incomplete",
-            ));
-        };
-        let (euicc_der, eum_der) = (euicc.encode(), eum.encode());
-        // eUICC ← EUM ← the CI this SM-DS named in euiccCiPKIdToBeUsed.
-        let ci: Vec<RspCertificate> = self
-            .trusted_cis
-            .iter()
-            .filter(|c| c.key_id() == session.ci_pkid.as_slice())
-            .cloned()
-            .collect();
-        let at = match RspCertificate::from_der(&euicc_der) {
-            Ok(leaf) => self.at(&leaf),
-            Err(_) => self.now,
-        };
-        let chain = cert::verify_chain_der(
-            &euicc_der,
-            &[&eum_der],
-            &ci,
-            Role::Euicc,
-            at,
-            &VerifyOptions::default(),
+        let trusted = &self.trusted_cis;
+        let euicc = auth::verify_authenticate_server_response(
+            req.authenticate_server_response.as_bytes(),
+            &auth::Expected {
+                transaction_id: &tx,
+                server_challenge: &session.server_challenge,
+                server_address: &self.config.address,
+                ci_key_id: &session.ci_pkid,
+            },
+            trusted,
+            |leaf| self.at(leaf),
         )
-        .map_err(|e| {
-            let (s, r) = e.es9_status(StatusContext::AuthenticateClient);
-            let status =
-                rsp_codec::status::lookup(s, r).unwrap_or(KnownStatus::EuiccCertificateInvalid);
-            Answer::failed(status, e.to_string())
-        })?;
-        // The signature over the bytes as received, never a re-encoding.
-        let sig1_raw = sig1.content().unwrap_or_default();
-        if signed::verify_euicc_signature1(chain.public_key(), &signed1.encode(), sig1_raw).is_err()
-        {
-            return Err(Answer::failed(
-                KnownStatus::EuiccSignatureInvalid,
-                "euiccSignature1",
-            ));
-        }
-        let s1 = EuiccSigned1::read(signed1)
-            .map_err(|e| Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
-        if s1.server_challenge != session.server_challenge {
-            return Err(Answer::failed(
-                KnownStatus::EuiccSignatureInvalid,
-                "serverChallenge does not match",
-            ));
-        }
-        if !s1.server_address.eq_ignore_ascii_case(&self.config.address) {
-            return Err(Answer::failed(
-                KnownStatus::EuiccSignatureInvalid,
-                "serverAddress in euiccSigned1 is not this SM-DS",
-            ));
-        }
-        if s1.transaction_id != tx {
-            return Err(Answer::failed(
-                KnownStatus::TransactionIdUnknown,
-                "transactionId in euiccSigned1 differs",
-            ));
-        }
-        let Some(eid) = chain.eid() else {
-            return Err(Answer::failed(
-                KnownStatus::EuiccCertificateInvalid,
-                "no EID in CERT.EUICC",
-            ));
-        };
-        let eid = eid.to_digits();
+        .map_err(|e| Answer::failed(e.status(), e.to_string()))?;
+        let eid = euicc.eid.to_digits();
         let events = self
             .store
             .events_for(&eid)
