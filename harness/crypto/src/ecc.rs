@@ -5,7 +5,7 @@
 use std::fmt;
 
 use bp256::BrainpoolP256r1;
-use ecdsa::signature::{Signer, Verifier};
+use ecdsa::signature::Verifier;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use rsp_codec::tlv::{Tag, Tlv};
@@ -182,15 +182,27 @@ impl PrivateKey {
     /// ECDSA-SHA256 over `message`, raw r‖s (64 bytes) as SGP.22 carries it in `5F37`.
     /// Deterministic (RFC 6979), so a run reproduces its signatures.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use sha2::Digest as _;
+        // RustCrypto's RFC 6979 signing itself, called directly: going through
+        // `SigningKey::from` would also derive the public key, a second k·G per signature.
+        // Same function underneath, so the same signatures (tests/p256_backends.rs).
+        let z = sha2::Sha256::digest(message);
         let mut out = [0u8; 64];
         match self {
             PrivateKey::NistP256(k) => {
-                let sig: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(k).sign(message);
+                let (sig, _) = ecdsa::hazmat::sign_prehashed_rfc6979::<p256::NistP256, sha2::Sha256>(
+                    &k.to_nonzero_scalar(),
+                    &z,
+                    &[],
+                );
                 out.copy_from_slice(&sig.to_bytes());
             }
             PrivateKey::BrainpoolP256r1(k) => {
-                let sig: ecdsa::Signature<BrainpoolP256r1> =
-                    ecdsa::SigningKey::<BrainpoolP256r1>::from(k).sign(message);
+                let (sig, _) = ecdsa::hazmat::sign_prehashed_rfc6979::<BrainpoolP256r1, sha2::Sha256>(
+                    &k.to_nonzero_scalar(),
+                    &z,
+                    &[],
+                );
                 out.copy_from_slice(&sig.to_bytes());
             }
         }
@@ -339,6 +351,9 @@ impl PublicKey {
             curve: self.curve(),
         };
         match self {
+            #[cfg(feature = "ring")]
+            PublicKey::NistP256(p) => backends::verify_p256_ring(p, message, raw_signature),
+            #[cfg(not(feature = "ring"))]
             PublicKey::NistP256(p) => {
                 let sig =
                     p256::ecdsa::Signature::from_slice(raw_signature).map_err(|_| bad.clone())?;
@@ -421,6 +436,83 @@ impl PublicKey {
 
     pub fn to_pem(&self) -> String {
         pem_encode("PUBLIC KEY", &self.to_spki_der())
+    }
+}
+
+/// The P-256 implementations behind [`PrivateKey`] and [`PublicKey`], callable one by one so
+/// tests can hold them against each other. Not API.
+#[doc(hidden)]
+pub mod backends {
+    use ecdsa::signature::{Signer, Verifier};
+
+    use super::{EccError, PrivateKey, PublicKey};
+
+    /// ECDSA-P256-SHA256 verification by ring (what [`PublicKey::verify`] uses with the `ring`
+    /// feature): about seven times faster than the pure-Rust arithmetic. Verification has no
+    /// secret and no randomness, so determinism is untouched. Signing stays RustCrypto's RFC
+    /// 6979 (ring signs with random nonces), and so do ECKA and key derivation, which ring
+    /// cannot do with an injected scalar.
+    #[cfg(feature = "ring")]
+    pub fn verify_p256_ring(
+        key: &p256::PublicKey,
+        message: &[u8],
+        raw_signature: &[u8],
+    ) -> Result<(), EccError> {
+        // Uncompressed SEC1, the only form ring takes.
+        let point = key.to_sec1_bytes();
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
+            .verify(message, raw_signature)
+            .map_err(|_| EccError::BadSignature {
+                curve: super::Curve::NistP256,
+            })
+    }
+
+    /// RustCrypto's verification (brainpoolP256r1 always; P-256 without the `ring` feature).
+    pub fn verify_rustcrypto(
+        key: &PublicKey,
+        message: &[u8],
+        raw_signature: &[u8],
+    ) -> Result<(), EccError> {
+        let bad = EccError::BadSignature { curve: key.curve() };
+        if raw_signature.len() != 64 {
+            return Err(EccError::RawSignatureLength {
+                len: raw_signature.len(),
+            });
+        }
+        match key {
+            PublicKey::NistP256(p) => {
+                let sig =
+                    p256::ecdsa::Signature::from_slice(raw_signature).map_err(|_| bad.clone())?;
+                p256::ecdsa::VerifyingKey::from(p)
+                    .verify(message, &sig)
+                    .map_err(|_| bad)
+            }
+            PublicKey::BrainpoolP256r1(p) => {
+                let sig = ecdsa::Signature::<bp256::BrainpoolP256r1>::from_slice(raw_signature)
+                    .map_err(|_| bad.clone())?;
+                ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from(p)
+                    .verify(message, &sig)
+                    .map_err(|_| bad)
+            }
+        }
+    }
+
+    /// Signing through `SigningKey`, as before [`PrivateKey::sign`] called the RFC 6979
+    /// function directly: the reference the direct call must match byte for byte.
+    pub fn sign_via_signing_key(key: &PrivateKey, message: &[u8]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        match key {
+            PrivateKey::NistP256(k) => {
+                let sig: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(k).sign(message);
+                out.copy_from_slice(&sig.to_bytes());
+            }
+            PrivateKey::BrainpoolP256r1(k) => {
+                let sig: ecdsa::Signature<bp256::BrainpoolP256r1> =
+                    ecdsa::SigningKey::<bp256::BrainpoolP256r1>::from(k).sign(message);
+                out.copy_from_slice(&sig.to_bytes());
+            }
+        }
+        out
     }
 }
 

@@ -2,7 +2,8 @@
 //! body out. Every failure is an SGP.22 status in an HTTP 200 `Failed` header; malformed bodies
 //! get the generic statuses of `rsp_codec::json::parse_body`. Never a panic on any input.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
 use rsp_codec::der;
 use rsp_codec::json::{
@@ -33,6 +34,12 @@ use crate::progress::{self, ProgressInfo, ProgressQueue};
 pub const MAX_BODY: usize = 64 * 1024;
 /// Sessions kept at most (oldest dropped first).
 pub const MAX_SESSIONS: usize = 10_000;
+/// Age-queue entries looked at per request: more than the one session a request can add, so
+/// cleanup keeps up with any request rate at bounded work per request.
+const PURGE_PER_REQUEST: usize = 4;
+
+#[cfg(test)]
+mod session_tests;
 
 /// Why an SM-DP+ cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +80,9 @@ pub struct SmdpConfig {
     pub order_ttl: Option<i64>,
     /// forwardingIndicator of the ES12.RegisterEvent sent for SM-DS orders.
     pub es12_forwarding: bool,
+    /// How long an RSP session lives, from InitiateAuthentication, at the injected clock
+    /// (one-second resolution). An expired session is unknown (8.10.1/3.9) and is purged.
+    pub session_ttl: Duration,
 }
 
 impl Default for SmdpConfig {
@@ -88,6 +98,7 @@ impl Default for SmdpConfig {
             allow_rebind: true,
             order_ttl: None,
             es12_forwarding: false,
+            session_ttl: Duration::from_secs(300),
         }
     }
 }
@@ -117,6 +128,7 @@ struct Session {
     ci_pkid: Vec<u8>,
     stage: Stage,
     serial: u64,
+    expires_at: Time,
 }
 
 /// An ES9+ answer: HTTP status and body (empty for 204).
@@ -162,6 +174,9 @@ pub struct Smdp<S: OrderStore> {
     pub(crate) rng: Box<dyn RandomSource + Send>,
     pub(crate) now: Time,
     sessions: HashMap<Vec<u8>, Session>,
+    /// `(serial, transactionId)` in creation order, so also in expiry order while the clock
+    /// does not go back. Entries of finished sessions stay until popped or compacted.
+    session_queue: VecDeque<(u64, Vec<u8>)>,
     serial: u64,
     faults: FaultPlan,
     progress: ProgressQueue,
@@ -217,6 +232,7 @@ impl<S: OrderStore> Smdp<S> {
             rng,
             now,
             sessions: HashMap::new(),
+            session_queue: VecDeque::new(),
             serial: 0,
             faults: FaultPlan::default(),
             progress: ProgressQueue::default(),
@@ -234,24 +250,24 @@ impl<S: OrderStore> Smdp<S> {
         outcome: Result<(), KnownStatus>,
         detail: impl Into<String>,
     ) {
-        if let Some(point) = progress::notification_point(event) {
+        // The PIR rides on the installation point only; taken here so it never lingers.
+        let result_data = self.pending_result_data.take();
+        let point = progress::notification_point(event);
+        if let Some(point) = point.filter(|_| self.progress.is_enabled() && !iccid.is_empty()) {
             let profile_type = self
                 .store
                 .get(iccid)
                 .map(|o| o.profile_type)
                 .unwrap_or_default();
-            let result_data = self.pending_result_data.take();
-            if !iccid.is_empty() {
-                self.progress.push(ProgressInfo {
-                    iccid: iccid.to_owned(),
-                    eid: eid.map(str::to_owned),
-                    profile_type,
-                    time: self.now,
-                    point,
-                    outcome,
-                    result_data,
-                });
-            }
+            self.progress.push(ProgressInfo {
+                iccid: iccid.to_owned(),
+                eid: eid.map(str::to_owned),
+                profile_type,
+                time: self.now,
+                point,
+                outcome,
+                result_data,
+            });
         }
         let outcome = match outcome {
             Ok(()) => "ok".to_owned(),
@@ -285,6 +301,7 @@ impl<S: OrderStore> Smdp<S> {
 
     /// Handles one ES9+ request body.
     pub fn handle(&mut self, function: Es9Function, body: &[u8]) -> Es9Answer {
+        self.purge_expired(PURGE_PER_REQUEST);
         let result = match function {
             Es9Function::InitiateAuthentication => self.initiate_authentication(body),
             Es9Function::AuthenticateClient => self.authenticate_client(body),
@@ -340,10 +357,86 @@ impl<S: OrderStore> Smdp<S> {
             .map_err(|e| Es9Answer::json(&HeaderOnlyResponse::new(e.response_header())))
     }
 
-    fn session(&self, tx: &[u8]) -> Result<Session, Es9Answer> {
-        self.sessions.get(tx).cloned().ok_or_else(|| {
+    fn session(&mut self, tx: &[u8]) -> Result<Session, Es9Answer> {
+        self.live_session(tx).ok_or_else(|| {
             Es9Answer::failed(KnownStatus::TransactionIdUnknown, "unknown transactionId")
         })
+    }
+
+    /// The session if it exists and has not expired (an expired one is removed on the spot).
+    fn live_session(&mut self, tx: &[u8]) -> Option<Session> {
+        let s = self.sessions.get(tx)?;
+        if self.now < s.expires_at {
+            return Some(s.clone());
+        }
+        self.sessions.remove(tx);
+        None
+    }
+
+    /// Stores a new session in stage Initiated; at [`MAX_SESSIONS`] the oldest is dropped.
+    fn insert_session(
+        &mut self,
+        tx: Vec<u8>,
+        server_challenge: [u8; 16],
+        creds: usize,
+        ci_pkid: Vec<u8>,
+    ) {
+        self.serial += 1;
+        while self.sessions.len() >= MAX_SESSIONS {
+            // Every stored session has a queue entry, so the first live entry is the oldest.
+            let Some((serial, old)) = self.session_queue.pop_front() else {
+                break;
+            };
+            if self.sessions.get(&old).is_some_and(|s| s.serial == serial) {
+                self.sessions.remove(&old);
+            }
+        }
+        // Finished sessions leave entries behind a long-lived one at the front: compact before
+        // the queue outgrows the sessions, which is O(1) amortised.
+        if self.session_queue.len() >= 2 * MAX_SESSIONS {
+            let sessions = &self.sessions;
+            self.session_queue
+                .retain(|(serial, tx)| sessions.get(tx).is_some_and(|s| s.serial == *serial));
+        }
+        let ttl = i64::try_from(self.config.session_ttl.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = Time::from_unix(self.now.unix().saturating_add(ttl));
+        self.session_queue.push_back((self.serial, tx.clone()));
+        self.sessions.insert(
+            tx,
+            Session {
+                server_challenge,
+                creds,
+                ci_pkid,
+                stage: Stage::Initiated,
+                serial: self.serial,
+                expires_at,
+            },
+        );
+    }
+
+    /// Removes expired sessions from the front of the age queue, looking at `max` entries at
+    /// most; returns how many sessions it removed. [`Smdp::handle`] calls it on every request.
+    pub fn purge_expired(&mut self, max: usize) -> usize {
+        let mut removed = 0;
+        for _ in 0..max {
+            let Some((serial, tx)) = self.session_queue.front() else {
+                break;
+            };
+            if let Some(s) = self.sessions.get(tx).filter(|s| s.serial == *serial) {
+                if self.now < s.expires_at {
+                    break;
+                }
+                self.sessions.remove(tx);
+                removed += 1;
+            }
+            self.session_queue.pop_front();
+        }
+        removed
+    }
+
+    /// RSP sessions held, expired ones not yet purged included (tests, load checks).
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
     }
 
     fn at(&self, leaf: &RspCertificate) -> Time {
@@ -422,27 +515,7 @@ impl<S: OrderStore> Smdp<S> {
         let c = &self.creds[creds];
         let sig = signed::sign_server_signature1(&c.sk_auth, &ss1.encode_der());
         let ci_pkid = c.ci.key_id().to_vec();
-        self.serial += 1;
-        if self.sessions.len() >= MAX_SESSIONS {
-            if let Some(oldest) = self
-                .sessions
-                .iter()
-                .min_by_key(|(_, s)| s.serial)
-                .map(|(k, _)| k.clone())
-            {
-                self.sessions.remove(&oldest);
-            }
-        }
-        self.sessions.insert(
-            tx.to_vec(),
-            Session {
-                server_challenge,
-                creds,
-                ci_pkid: ci_pkid.clone(),
-                stage: Stage::Initiated,
-                serial: self.serial,
-            },
-        );
+        self.insert_session(tx.to_vec(), server_challenge, creds, ci_pkid.clone());
         Ok(Es9Answer::json(&InitiateAuthenticationResponse {
             header: ResponseHeader::success(),
             transaction_id: TransactionIdHex::new(tx.to_vec()).ok(),
@@ -451,7 +524,7 @@ impl<S: OrderStore> Smdp<S> {
             euicc_ci_pkid_to_be_used: Some(Base64Bytes::new(
                 Tlv::primitive(Tag::of(0x04), ci_pkid).encode_der(),
             )),
-            server_certificate: Some(Base64Bytes::new(c.dp_auth.der().to_vec())),
+            server_certificate: Some(Base64Bytes::new(self.creds[creds].dp_auth.der().to_vec())),
             extra: Default::default(),
         }))
     }
@@ -923,7 +996,7 @@ impl<S: OrderStore> Smdp<S> {
         let Ok(d) = ProfileInstallationResultData::read(data) else {
             return;
         };
-        let Some(session) = self.sessions.get(&d.transaction_id).cloned() else {
+        let Some(session) = self.live_session(&d.transaction_id) else {
             return;
         };
         let Stage::Bound {

@@ -97,6 +97,10 @@ impl ProgressQueue {
         }
     }
 
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     pub fn push(&mut self, info: ProgressInfo) {
         if !self.enabled {
             return;
