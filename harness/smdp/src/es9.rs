@@ -15,12 +15,12 @@ use rsp_codec::json::{
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_codec::views::{
-    EuiccCancelSessionSigned, EuiccInfo1, EuiccInfo2, EuiccSigned1, EuiccSigned2,
-    NotificationEvent, NotificationMetadata, ProfileInstallationResultData, StoreMetadataRequest,
-    View,
+    EuiccCancelSessionSigned, EuiccInfo1, EuiccInfo2, EuiccSigned2, NotificationEvent,
+    NotificationMetadata, ProfileInstallationResultData, StoreMetadataRequest, View,
 };
+use rsp_crypto::auth;
 use rsp_crypto::bpp::{self, BindParams, BppContent};
-use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOptions};
+use rsp_crypto::cert::{self, Role, RspCertificate, Time, VerifyOptions};
 use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::{kdf, signed, PrivateKey, PublicKey, RandomSource};
 use rsp_profile::package::ProfilePackage;
@@ -472,46 +472,21 @@ impl<S: OrderStore> Smdp<S> {
                 "eUICC SVN not supported",
             ));
         }
-        // A CERT.DPauth whose CI the eUICC can verify …
-        let verifiable: Vec<usize> = (0..self.creds.len())
-            .filter(|&i| {
-                info1
-                    .ci_pkids_for_verification
-                    .iter()
-                    .any(|k| k == self.creds[i].ci.key_id())
-            })
-            .collect();
-        // … and a CI the eUICC signs with that we trust (osmo-smdpp's order of checks).
-        let Some(&creds) = verifiable.iter().find(|&&i| {
-            info1
-                .ci_pkids_for_signing
-                .iter()
-                .any(|k| k == self.creds[i].ci.key_id())
-        }) else {
-            if verifiable.is_empty() {
-                return Err(Es9Answer::failed(
-                    KnownStatus::NoDpAuthCertificateForCi,
-                    "no CERT.DPauth for the eUICC's CIs",
-                ));
-            }
-            return Err(Es9Answer::failed(
-                KnownStatus::CiPkIdNotSupported,
-                "no supported CI for signing",
-            ));
-        };
+        let ci_ids: Vec<&[u8]> = self.creds.iter().map(|c| c.ci.key_id()).collect();
+        let creds = auth::choose_credentials(&ci_ids, &info1).map_err(|e| {
+            let status = match e {
+                auth::CredentialChoiceError::NoCertificateForCi => {
+                    KnownStatus::NoDpAuthCertificateForCi
+                }
+                auth::CredentialChoiceError::NoSigningCi => KnownStatus::CiPkIdNotSupported,
+            };
+            Es9Answer::failed(status, e.to_string())
+        })?;
         let mut tx = [0u8; 16];
         self.rng.fill(&mut tx);
         let mut server_challenge = [0u8; 16];
         self.rng.fill(&mut server_challenge);
-        let ss1 = Tlv::constructed(
-            Tag::of(0x30),
-            vec![
-                Tlv::primitive(Tag::of(0x80), tx.to_vec()),
-                Tlv::primitive(Tag::of(0x81), challenge.to_vec()),
-                Tlv::primitive(Tag::of(0x83), self.config.address.as_bytes().to_vec()),
-                Tlv::primitive(Tag::of(0x84), server_challenge.to_vec()),
-            ],
-        );
+        let ss1 = auth::server_signed1(&tx, &challenge, &self.config.address, &server_challenge);
         let c = &self.creds[creds];
         let sig = signed::sign_server_signature1(&c.sk_auth, &ss1.encode_der());
         let ci_pkid = c.ci.key_id().to_vec();
@@ -541,88 +516,20 @@ impl<S: OrderStore> Smdp<S> {
                 "session not waiting for AuthenticateClient",
             ));
         }
-        let resp = tlv_field(
-            "authenticateServerResponse",
+        let euicc = auth::verify_authenticate_server_response(
             req.authenticate_server_response.as_bytes(),
-        )?;
-        let ok = resp
-            .children()
-            .first()
-            .filter(|c| resp.tag() == Tag::of(0xBF38) && c.tag() == Tag::of(0xA0))
-            .ok_or_else(|| {
-                Es9Answer::failed(
-                    KnownStatus::InvalidParameter,
-                    "authenticateServerResponse is not authenticateResponseOk",
-                )
-            })?;
-        if let Some(e) =
-            rsp_codec::named::validate(&rsp_codec::schema::AUTHENTICATE_SERVER_RESPONSE, &resp)
-                .into_iter()
-                .next()
-        {
-            return Err(Es9Answer::failed(
-                KnownStatus::InvalidParameter,
-                e.to_string(),
-            ));
-        }
-        let parts = ok.children();
-        let (signed1, sig1, euicc_der, eum_der) =
-            (&parts[0], &parts[1], parts[2].encode(), parts[3].encode());
-        // Certificates: eUICC ← EUM ← the CI named in euiccCiPKIdToBeUsed.
-        let ci: Vec<RspCertificate> = self
-            .trusted_cis
-            .iter()
-            .filter(|c| c.key_id() == session.ci_pkid.as_slice())
-            .cloned()
-            .collect();
-        let leaf = RspCertificate::from_der(&euicc_der).map_err(|_| {
-            Es9Answer::failed(
-                KnownStatus::EuiccCertificateInvalid,
-                "CERT.EUICC does not parse",
-            )
-        })?;
-        let chain = cert::verify_chain_der(
-            &euicc_der,
-            &[&eum_der],
-            &ci,
-            Role::Euicc,
-            self.at(&leaf),
-            &VerifyOptions::default(),
+            &auth::Expected {
+                transaction_id: &tx,
+                server_challenge: &session.server_challenge,
+                server_address: &self.config.address,
+                ci_key_id: &session.ci_pkid,
+            },
+            &self.trusted_cis,
+            |leaf| self.at(leaf),
         )
-        .map_err(|e| {
-            let (s, r) = e.es9_status(StatusContext::AuthenticateClient);
-            let status =
-                rsp_codec::status::lookup(s, r).unwrap_or(KnownStatus::EuiccCertificateInvalid);
-            Es9Answer::failed(status, e.to_string())
-        })?;
-        let euicc_pk = chain.public_key().clone();
-        let sig1_raw = sig1.content().unwrap_or_default();
-        if signed::verify_euicc_signature1(&euicc_pk, &signed1.encode(), sig1_raw).is_err() {
-            return Err(Es9Answer::failed(
-                KnownStatus::EuiccSignatureInvalid,
-                "euiccSignature1",
-            ));
-        }
-        let s1 = EuiccSigned1::read(signed1)
-            .map_err(|e| Es9Answer::failed(KnownStatus::InvalidParameter, e.to_string()))?;
-        if s1.server_challenge != session.server_challenge {
-            return Err(Es9Answer::failed(
-                KnownStatus::EuiccSignatureInvalid,
-                "serverChallenge does not match",
-            ));
-        }
-        if s1.transaction_id != tx {
-            return Err(Es9Answer::failed(
-                KnownStatus::TransactionIdUnknown,
-                "transactionId in euiccSigned1 differs",
-            ));
-        }
-        let Some(eid) = chain.eid() else {
-            return Err(Es9Answer::failed(
-                KnownStatus::EuiccCertificateInvalid,
-                "no EID in CERT.EUICC",
-            ));
-        };
+        .map_err(|e| Es9Answer::failed(e.status(), e.to_string()))?;
+        let (s1, euicc_pk, eid) = (euicc.signed1, euicc.public_key, euicc.eid);
+        let sig1_raw = euicc.signature1.as_slice();
         let eid_text = eid.to_digits();
         let use_case = if s1
             .ctx_params1
