@@ -4,6 +4,7 @@
 use rsp_crypto::cert::{verify_chain, CertError, Role, RspCertificate};
 use rsp_crypto::pkigen::{generate_to_dir, GenerateOptions};
 use rsp_crypto::pkiset::PkiSet;
+use std::slice::from_ref;
 
 #[test]
 fn anchor_self_signature_is_remembered_only_when_it_verifies() {
@@ -27,17 +28,18 @@ fn anchor_self_signature_is_remembered_only_when_it_verifies() {
         *der.last_mut().unwrap() ^= 0x01;
         let broken = RspCertificate::from_der(&der).expect("still parses");
         for _ in 0..2 {
-            let e = verify_chain(leaf, &[eum.clone()], &[broken.clone()], Role::Euicc, at)
+            let e = verify_chain(leaf, from_ref(eum), from_ref(&broken), Role::Euicc, at)
                 .expect_err("broken anchor");
             assert!(matches!(e, CertError::BadSignature { .. }), "{e}");
         }
         let anchors = vec![ci.clone()];
         for _ in 0..3 {
-            verify_chain(leaf, &[eum.clone()], &anchors, Role::Euicc, at).expect("valid");
+            verify_chain(leaf, from_ref(eum), &anchors, Role::Euicc, at).expect("valid");
             // A fresh clone of the original shares what was learnt.
-            verify_chain(leaf, &[eum.clone()], &[ci.clone()], Role::Euicc, at).expect("valid");
+            let fresh = ci.clone();
+            verify_chain(leaf, from_ref(eum), from_ref(&fresh), Role::Euicc, at).expect("valid");
         }
         // The broken one learnt nothing from its valid twin.
-        assert!(verify_chain(leaf, &[eum.clone()], &[broken], Role::Euicc, at).is_err());
+        assert!(verify_chain(leaf, from_ref(eum), from_ref(&broken), Role::Euicc, at).is_err());
     }
 }
