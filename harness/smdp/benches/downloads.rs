@@ -160,12 +160,12 @@ fn main() {
     let store = per(after.store_ns - before.store_ns);
     let ops = op_costs();
     // Per download on the SM-DP+: signatures serverSignature1, smdpSignature2, smdpSign;
-    // verifications of the CI self-signature, CERT.EUM, CERT.EUICC, euiccSignature1,
-    // euiccSignature2, the PIR; otPK.DP generation and ECKA. On the card: euiccSignature1,
-    // euiccSignature2, the PIR; CI and DPauth, serverSignature1, CI and DPpb,
+    // verifications of CERT.EUM, CERT.EUICC, euiccSignature1, euiccSignature2, the PIR (the
+    // CI's self-signature is remembered); otPK.DP generation and ECKA. On the card:
+    // euiccSignature1, euiccSignature2, the PIR; CERT.DPauth, serverSignature1, CERT.DPpb,
     // smdpSignature2, smdpSign; otPK.EUICC twice (generate, then again in BF23 checking); ECKA.
-    let server_crypto = ops.sign * 3 + ops.verify * 6 + ops.base_mul + ops.ecdh;
-    let client_crypto = ops.sign * 3 + ops.verify * 7 + ops.base_mul * 2 + ops.ecdh;
+    let server_crypto = ops.sign * 3 + ops.verify * 5 + ops.base_mul + ops.ecdh;
+    let client_crypto = ops.sign * 3 + ops.verify * 5 + ops.base_mul * 2 + ops.ecdh;
     println!(
         "split per download, 1 client thread ({:.0} downloads/s, {:.0} µs each):",
         n as f64 / d.as_secs_f64(),
@@ -179,12 +179,12 @@ fn main() {
         us(ops.ecdh)
     );
     println!(
-        "  client (lean eUICC) {:>6.0} µs  of which crypto ≈ {:.0} µs (3 sign, 7 verify, 2 k·G, 1 ECDH)",
+        "  client (lean eUICC) {:>6.0} µs  of which crypto ≈ {:.0} µs (3 sign, 5 verify, 2 k·G, 1 ECDH)",
         us(client),
         us(client_crypto)
     );
     println!(
-        "  SM-DP+ handler      {:>6.0} µs  of which crypto ≈ {:.0} µs (3 sign, 6 verify, 1 k·G, 1 ECDH), store {:.0} µs",
+        "  SM-DP+ handler      {:>6.0} µs  of which crypto ≈ {:.0} µs (3 sign, 5 verify, 1 k·G, 1 ECDH), store {:.0} µs",
         us(handler),
         us(server_crypto),
         us(store)

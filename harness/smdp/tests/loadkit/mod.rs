@@ -233,6 +233,16 @@ pub struct ServerStats {
     pub hwm_kb: u64,
 }
 
+/// Threads of a process, from `/proc/<pid>/status` (the HTTP server's blocking pool grows with
+/// concurrent requests, and with it the RSS).
+pub fn threads(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// `(VmRSS, VmHWM)` in kB from `/proc/<pid>/status` (`None`: not Linux, or gone).
 pub fn memory_kb(pid: Option<u32>) -> Option<(u64, u64)> {
     let path = match pid {
