@@ -362,26 +362,29 @@ pub fn serve_smdp(
                 .as_ref()
                 .map(|u| (u.clone(), e.callback_insecure))
         });
-        let service = Arc::new(match callback {
-            Some((url, insecure)) => {
-                let trust = if insecure {
-                    rsp_http::Trust::InsecureAcceptAny
-                } else {
-                    rsp_http::Trust::Roots(cis.clone())
-                };
-                let mut client = rsp_http::ClientConfig::new(trust);
-                client.client_identity = Some(dp_identity()?);
-                let client =
-                    rsp_http::HttpClient::new(client).map_err(|e| Failure(e.to_string(), 1))?;
-                let notifier = rsp_smdp::es2_http::ProgressNotifier::start(
-                    client,
-                    url,
-                    config.address.clone(),
-                );
-                rsp_smdp::http::SmdpService::with_progress_notifier(smdp, notifier)
+        let service = Arc::new(
+            match callback {
+                Some((url, insecure)) => {
+                    let trust = if insecure {
+                        rsp_http::Trust::InsecureAcceptAny
+                    } else {
+                        rsp_http::Trust::Roots(cis.clone())
+                    };
+                    let mut client = rsp_http::ClientConfig::new(trust);
+                    client.client_identity = Some(dp_identity()?);
+                    let client =
+                        rsp_http::HttpClient::new(client).map_err(|e| Failure(e.to_string(), 1))?;
+                    let notifier = rsp_smdp::es2_http::ProgressNotifier::start(
+                        client,
+                        url,
+                        config.address.clone(),
+                    );
+                    rsp_smdp::http::SmdpService::with_progress_notifier(smdp, notifier)
+                }
+                None => rsp_smdp::http::SmdpService::new(smdp),
             }
-            None => rsp_smdp::http::SmdpService::new(smdp),
-        });
+            .with_clock(Box::new(rsp_crypto::cert::SystemClock)),
+        );
         let tls = setup.server_config.tls.clone();
         let server = rsp_http::serve(setup.server_config, service.clone())
             .map_err(|e| Failure(e.to_string(), 1))?;

@@ -233,6 +233,35 @@ impl fmt::Display for Time {
     }
 }
 
+/// Where a server reads the time, once per request: the system clock when serving, a fixed
+/// one in tests and replays (so a seed reproduces a run).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Time;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Time {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Time::from_unix(secs)
+    }
+}
+
+/// Always the same time.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub Time);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Time {
+        self.0
+    }
+}
+
 /// A time string that is not `YYYY-MM-DD[THH:MM:SSZ]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid time {0:?}: expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD (UTC)")]

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub max_requests: Option<u64>,
     /// tokio worker threads (handlers run on the separate blocking pool).
     pub worker_threads: usize,
+    /// Handler threads at most (the blocking pool); more requests wait for one. Each idle
+    /// thread costs about 140 KB, so a thousand connections must not mean a thousand threads.
+    pub handler_threads: usize,
     /// How long [`ServerHandle::shutdown`] waits for in-flight requests to finish; handlers
     /// still running after that are abandoned (at most about twice this in total).
     pub shutdown_grace: Duration,
@@ -73,6 +76,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(60),
             max_requests: None,
             worker_threads: 2,
+            handler_threads: 64,
             shutdown_grace: Duration::from_secs(5),
         }
     }
@@ -219,6 +223,7 @@ pub fn serve(config: ServerConfig, handler: Arc<dyn Handler>) -> Result<ServerHa
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads.max(1))
+        .max_blocking_threads(config.handler_threads.max(1))
         .thread_name("rsp-http-server")
         .enable_all()
         .build()

@@ -6,13 +6,13 @@
 //! - `POST /faults` — arm one (`{"function": "getBoundProfilePackage", "fault": {"kind":
 //!   "bppSegment", "index": 3, "damage": "mac"}, "times": 1}`); 201, or 400 naming the problem;
 //! - `DELETE /faults` — disarm all; 204;
-//! - `POST /clock` — `{"unix": 1767225600}` sets the SM-DP+'s clock; 204;
+//! - `POST /clock` — `{"unix": 1767225600}` stops the SM-DP+'s clock at that time; 204;
 //! - `GET /orders` — every order's ICCID, state, EID and attempt counters (no matching IDs or
 //!   confirmation codes).
 
 use std::sync::Arc;
 
-use rsp_crypto::cert::Time;
+use rsp_crypto::cert::{FixedClock, Time};
 use rsp_http::{Handler, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -71,7 +71,9 @@ where
                 let Some(unix) = v["unix"].as_i64() else {
                     return HttpResponse::text(400, "clock: {\"unix\": seconds} expected");
                 };
-                self.smdp.with(|s| s.set_time(Time::from_unix(unix)));
+                // From now on the SM-DP+ stands at this time (the served clock stops).
+                self.smdp
+                    .set_clock(Box::new(FixedClock(Time::from_unix(unix))));
                 HttpResponse::no_content()
             }
             ("GET", "/orders") => {

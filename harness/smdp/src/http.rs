@@ -10,6 +10,8 @@ use rsp_codec::json::{self, Es9Function, HeaderOnlyResponse, ResponseHeader};
 use rsp_codec::status::KnownStatus;
 use rsp_http::{Handler, HttpRequest, HttpResponse};
 
+use rsp_crypto::cert::Clock;
+
 use crate::asn1::{Asn1Answer, ASN1_CONTENT_TYPE, ASN1_PATH};
 use crate::es2_http::ProgressNotifier;
 use crate::es9::{Es9Answer, Smdp, MAX_BODY};
@@ -23,6 +25,9 @@ pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.5.0";
 pub struct SmdpService<S: OrderStore + 'static> {
     smdp: Mutex<Smdp<S>>,
     notifier: Option<ProgressNotifier>,
+    /// Read before every request when set (serving); unset, the SM-DP+ keeps the time it was
+    /// given (tests, the runner's clock control).
+    clock: Mutex<Option<Box<dyn Clock>>>,
 }
 
 impl<S: OrderStore + 'static> SmdpService<S> {
@@ -30,7 +35,20 @@ impl<S: OrderStore + 'static> SmdpService<S> {
         SmdpService {
             smdp: Mutex::new(smdp),
             notifier: None,
+            clock: Mutex::new(None),
         }
+    }
+
+    /// Sets the SM-DP+'s time from `clock` before each request, so sessions and orders expire
+    /// while it serves.
+    pub fn with_clock(self, clock: Box<dyn Clock>) -> SmdpService<S> {
+        self.set_clock(clock);
+        self
+    }
+
+    /// Replaces the clock (the admin interface freezes time with a [`rsp_crypto::cert::FixedClock`]).
+    pub fn set_clock(&self, clock: Box<dyn Clock>) {
+        *self.clock.lock().unwrap_or_else(|p| p.into_inner()) = Some(clock);
     }
 
     /// Also posts ES2+ HandleDownloadProgressInfo through `notifier` at each notification point.
@@ -39,6 +57,7 @@ impl<S: OrderStore + 'static> SmdpService<S> {
         SmdpService {
             smdp: Mutex::new(smdp),
             notifier: Some(notifier),
+            clock: Mutex::new(None),
         }
     }
 
@@ -54,6 +73,14 @@ impl<S: OrderStore + 'static> SmdpService<S> {
                 .smdp
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(c) = self
+                .clock
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+            {
+                guard.set_time(c.now());
+            }
             let r = f(&mut guard);
             let progress = if self.notifier.is_some() {
                 guard.take_progress()

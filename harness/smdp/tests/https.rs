@@ -364,3 +364,44 @@ fn the_asn1_binding_refuses_what_it_cannot_decode() {
     assert_eq!(post("application/x-gsma-rsp-asn1", &[0xA2; 70 * 1024]), 400);
     assert_eq!(s.server.stats().responses_5xx, 0);
 }
+
+/// A clock the test moves.
+struct TestClock(Arc<std::sync::atomic::AtomicI64>);
+
+impl rsp_crypto::cert::Clock for TestClock {
+    fn now(&self) -> rsp_crypto::cert::Time {
+        rsp_crypto::cert::Time::from_unix(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+#[test]
+fn a_served_smdp_reads_its_clock_per_request_so_sessions_expire() {
+    let t = Arc::new(std::sync::atomic::AtomicI64::new(now().unix()));
+    let service = SmdpService::new(smdp(vec![Order::released(
+        ICCID,
+        profile(),
+        Some("AC-CLOCK"),
+        None,
+    )]))
+    .with_clock(Box::new(TestClock(t.clone())));
+    let mut card = card();
+    let mut lpa = Lpa::open(&mut card);
+    let (a, _) = service.with(|s| initiate(s, &mut lpa));
+    let ia = success(&a);
+    let auth = lpa
+        .call(&authenticate_server_request(&ia, Some("AC-CLOCK")).encode_der())
+        .encode();
+    // Past the default session lifetime (300 s).
+    t.fetch_add(301, std::sync::atomic::Ordering::SeqCst);
+    let a = service.with(|s| {
+        post(
+            s,
+            Es9Function::AuthenticateClient,
+            json!({"transactionId": ia["transactionId"], "authenticateServerResponse": b64(&auth)}),
+        )
+    });
+    assert_eq!(
+        a.failure(),
+        Some(rsp_codec::status::KnownStatus::TransactionIdUnknown)
+    );
+}

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use rsp_codec::json::{self, Es11Function, Es12Function, HeaderOnlyResponse, ResponseHeader};
 use rsp_codec::status::KnownStatus;
-use rsp_crypto::cert::{self, Role, RspCertificate, Time, VerifyOptions};
+use rsp_crypto::cert::{self, Role, RspCertificate, VerifyOptions};
 use rsp_http::{Handler, HttpRequest, HttpResponse};
 
 use crate::events::EventStore;
@@ -40,32 +40,7 @@ use crate::smds::{Answer, Smds, MAX_BODY};
 pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.5.0";
 
 /// The time the SM-DS uses, read once per request (injected so tests and replays are fixed).
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Time;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Time {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Time::from_unix(secs)
-    }
-}
-
-/// Always the same time.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub Time);
-
-impl Clock for FixedClock {
-    fn now(&self) -> Time {
-        self.0
-    }
-}
+pub use rsp_crypto::cert::{Clock, FixedClock, SystemClock};
 
 /// Which port a [`SmdsService`] view answers on; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +257,7 @@ impl<S: EventStore + Send + 'static> Handler for SmdsService<S> {
 mod tests {
     use super::*;
     use crate::events::{AuditEntry, Event, EventStoreError, MemoryEventStore};
+    use rsp_crypto::cert::Time;
     use rsp_crypto::pkiset::PkiSet;
     use rsp_crypto::SeededRandom;
 
