@@ -15,6 +15,44 @@ use rsp_codec::views::{EuiccInfo1, EuiccSigned1, View};
 use crate::cert::{self, Role, RspCertificate, StatusContext, Time, VerifyOptions};
 use crate::{signed, PublicKey};
 
+/// Why an InitiateAuthentication request is refused before any credential is chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InitiateError {
+    /// The address the LPA named is not this server (SM-DP+ 8.8.1/3.8, SM-DS 8.9.1/3.8).
+    #[error("the address is not this server's")]
+    Address,
+    #[error("euiccChallenge: 16 bytes expected, found {0}")]
+    Challenge(usize),
+    #[error("euiccInfo1: {0}")]
+    EuiccInfo1(String),
+    /// The eUICC's SVN is outside the server's range (SM-DP+ 8.8.3/3.1, SM-DS 8.9.3/3.1).
+    #[error("eUICC SVN {0:?} not supported")]
+    Svn([u8; 3]),
+}
+
+/// The checks every InitiateAuthentication starts with, in the order servers apply them:
+/// address (case-insensitive), euiccChallenge length, EUICCInfo1, SVN within `svn_range`.
+pub fn check_initiate_request(
+    named_address: &str,
+    own_address: &str,
+    euicc_challenge: &[u8],
+    euicc_info1: &[u8],
+    svn_range: ([u8; 3], [u8; 3]),
+) -> Result<([u8; 16], EuiccInfo1), InitiateError> {
+    if !named_address.eq_ignore_ascii_case(own_address) {
+        return Err(InitiateError::Address);
+    }
+    let challenge: [u8; 16] = euicc_challenge
+        .try_into()
+        .map_err(|_| InitiateError::Challenge(euicc_challenge.len()))?;
+    let info1 =
+        EuiccInfo1::decode(euicc_info1).map_err(|e| InitiateError::EuiccInfo1(e.to_string()))?;
+    if info1.svn < svn_range.0 || info1.svn > svn_range.1 {
+        return Err(InitiateError::Svn(info1.svn));
+    }
+    Ok((challenge, info1))
+}
+
 /// Why no credentials fit the eUICC's CI lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialChoiceError {

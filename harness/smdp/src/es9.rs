@@ -15,8 +15,8 @@ use rsp_codec::json::{
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_codec::views::{
-    EuiccCancelSessionSigned, EuiccInfo1, EuiccInfo2, EuiccSigned2, NotificationEvent,
-    NotificationMetadata, ProfileInstallationResultData, StoreMetadataRequest, View,
+    EuiccCancelSessionSigned, EuiccInfo2, EuiccSigned2, NotificationEvent, NotificationMetadata,
+    ProfileInstallationResultData, StoreMetadataRequest, View,
 };
 use rsp_crypto::auth;
 use rsp_crypto::bpp::{self, BindParams, BppContent};
@@ -451,27 +451,21 @@ impl<S: OrderStore> Smdp<S> {
 
     fn initiate_authentication(&mut self, body: &[u8]) -> Result<Es9Answer, Es9Answer> {
         let req: InitiateAuthenticationRequest = Self::parse(body)?;
-        if !req.smdp_address.eq_ignore_ascii_case(&self.config.address) {
-            return Err(Es9Answer::failed(
-                KnownStatus::InvalidSmdpAddress,
-                "smdpAddress is not this SM-DP+",
-            ));
-        }
-        let challenge: [u8; 16] = req.euicc_challenge.as_bytes().try_into().map_err(|_| {
-            Es9Answer::failed(
-                KnownStatus::InvalidParameter,
-                "euiccChallenge: 16 bytes expected",
-            )
+        let (challenge, info1) = auth::check_initiate_request(
+            &req.smdp_address,
+            &self.config.address,
+            req.euicc_challenge.as_bytes(),
+            req.euicc_info1.as_bytes(),
+            (self.config.svn_min, self.config.svn_max),
+        )
+        .map_err(|e| {
+            let status = match e {
+                auth::InitiateError::Address => KnownStatus::InvalidSmdpAddress,
+                auth::InitiateError::Svn(_) => KnownStatus::SvnNotSupported,
+                _ => KnownStatus::InvalidParameter,
+            };
+            Es9Answer::failed(status, e.to_string())
         })?;
-        let info1 = EuiccInfo1::decode(req.euicc_info1.as_bytes()).map_err(|e| {
-            Es9Answer::failed(KnownStatus::InvalidParameter, format!("euiccInfo1: {e}"))
-        })?;
-        if info1.svn < self.config.svn_min || info1.svn > self.config.svn_max {
-            return Err(Es9Answer::failed(
-                KnownStatus::SvnNotSupported,
-                "eUICC SVN not supported",
-            ));
-        }
         let ci_ids: Vec<&[u8]> = self.creds.iter().map(|c| c.ci.key_id()).collect();
         let creds = auth::choose_credentials(&ci_ids, &info1).map_err(|e| {
             let status = match e {

@@ -25,7 +25,6 @@ use rsp_codec::json::{
 };
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
-use rsp_codec::views::{EuiccInfo1, View};
 use rsp_crypto::auth;
 use rsp_crypto::cert::{self, Role, RspCertificate, StatusContext, Time};
 use rsp_crypto::pkiset::PkiSet;
@@ -288,27 +287,21 @@ impl<S: EventStore> Smds<S> {
     fn initiate_authentication(&mut self, body: &[u8]) -> Result<Answer, Answer> {
         let req: Es11InitiateAuthenticationRequest = Self::parse(body)?;
         // Either key (smdsAddress, or lpac's smdpAddress) names the SM-DS.
-        if !req.address.eq_ignore_ascii_case(&self.config.address) {
-            return Err(Answer::failed(
-                KnownStatus::InvalidSmdsAddress,
-                "address is not this SM-DS",
-            ));
-        }
-        let challenge: [u8; 16] = req.euicc_challenge.as_bytes().try_into().map_err(|_| {
-            Answer::failed(
-                KnownStatus::InvalidParameter,
-                "euiccChallenge: 16 bytes expected",
-            )
+        let (challenge, info1) = auth::check_initiate_request(
+            &req.address,
+            &self.config.address,
+            req.euicc_challenge.as_bytes(),
+            req.euicc_info1.as_bytes(),
+            (self.config.svn_min, self.config.svn_max),
+        )
+        .map_err(|e| {
+            let status = match e {
+                auth::InitiateError::Address => KnownStatus::InvalidSmdsAddress,
+                auth::InitiateError::Svn(_) => KnownStatus::SmdsSvnNotSupported,
+                _ => KnownStatus::InvalidParameter,
+            };
+            Answer::failed(status, e.to_string())
         })?;
-        let info1 = EuiccInfo1::decode(req.euicc_info1.as_bytes()).map_err(|e| {
-            Answer::failed(KnownStatus::InvalidParameter, format!("euiccInfo1: {e}"))
-        })?;
-        if info1.svn < self.config.svn_min || info1.svn > self.config.svn_max {
-            return Err(Answer::failed(
-                KnownStatus::SmdsSvnNotSupported,
-                "eUICC SVN not supported",
-            ));
-        }
         // A CERT.DSauth the eUICC can verify: under one of its verification CIs and valid now
         // (an expired own certificate is as good as none: 8.9.4/3.7 via the shared mapping).
         let mut last_cert_error = None;
