@@ -100,8 +100,12 @@ impl ProgressNotifier {
             let mut call = 0u64;
             for info in rx {
                 call += 1;
-                let body = serde_json::to_vec(&info.to_request(&requester, &call.to_string()))
-                    .unwrap_or_default();
+                let Some(request) = info.to_request(&requester, &call.to_string()) else {
+                    tracing::warn!(iccid = %info.iccid, "HandleDownloadProgressInfo skipped: ICCID not sendable");
+                    worker_stats.failed.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                let body = serde_json::to_vec(&request).unwrap_or_default();
                 match client.post(&url, "application/json", &body) {
                     Ok(r) if r.status == 204 || r.status == 200 => {
                         worker_stats.delivered.fetch_add(1, Ordering::Relaxed);

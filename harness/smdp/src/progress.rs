@@ -34,8 +34,13 @@ pub struct ProgressInfo {
 }
 
 impl ProgressInfo {
-    /// The ES2+ request body, with the SM-DP+ as requester.
-    pub fn to_request(&self, requester: &str, call_id: &str) -> HandleDownloadProgressInfoRequest {
+    /// The ES2+ request body, with the SM-DP+ as requester; `None` for an ICCID the JSON
+    /// binding cannot carry (orders hold 19–20 digits, so only a corrupt store gets here).
+    pub fn to_request(
+        &self,
+        requester: &str,
+        call_id: &str,
+    ) -> Option<HandleDownloadProgressInfoRequest> {
         let header = match self.outcome {
             Ok(()) => ResponseHeader::success(),
             Err(status) => ResponseHeader::failed(status),
@@ -44,20 +49,17 @@ impl ProgressInfo {
             Ok(serde_json::Value::Object(m)) => m,
             _ => serde_json::Map::new(),
         };
-        HandleDownloadProgressInfoRequest {
+        Some(HandleDownloadProgressInfoRequest {
             header: RequestHeader::new(requester, call_id),
             eid: self.eid.as_deref().and_then(|e| Eid32::new(e).ok()),
-            // An ICCID the codec cannot carry is sent as the type allows: never, since
-            // orders only hold 19–20 digit ICCIDs; the fallback keeps this total.
-            iccid: IccidDigits::new(&self.iccid)
-                .unwrap_or_else(|_| IccidDigits::new("89000000000000000000").expect("valid")),
+            iccid: IccidDigits::new(&self.iccid).ok()?,
             profile_type: self.profile_type.clone(),
             timestamp: self.time.to_string(),
             notification_point_id: self.point,
             notification_point_status: status,
             result_data: self.result_data.clone().map(Base64Bytes::new),
             extra: Default::default(),
-        }
+        })
     }
 }
 
@@ -137,7 +139,7 @@ mod tests {
             outcome: Err(KnownStatus::ConfirmationCodeRefused),
             result_data: None,
         };
-        let body = serde_json::to_value(info.to_request("rspcheck-smdp", "7")).unwrap();
+        let body = serde_json::to_value(info.to_request("rspcheck-smdp", "7").unwrap()).unwrap();
         assert_eq!(body["notificationPointId"], 2);
         assert_eq!(body["timestamp"], "2026-01-01T00:00:00Z");
         assert_eq!(
@@ -146,6 +148,11 @@ mod tests {
         );
         let back: HandleDownloadProgressInfoRequest = serde_json::from_value(body).unwrap();
         assert_eq!(back.iccid.digits(), "89999000000000000018");
+        let corrupt = ProgressInfo {
+            iccid: "not-an-iccid".into(),
+            ..info
+        };
+        assert!(corrupt.to_request("rspcheck-smdp", "8").is_none());
     }
 
     #[test]
