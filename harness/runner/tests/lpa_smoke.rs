@@ -41,7 +41,10 @@ fn activation_code_download_in_process() {
         None,
     ));
     let mut smdp = Smdp::new(
-        SmdpConfig::default(),
+        SmdpConfig {
+            replace_session_keys: true,
+            ..SmdpConfig::default()
+        },
         &pki,
         store,
         Box::new(SeededRandom::new(11)),

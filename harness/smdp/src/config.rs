@@ -83,6 +83,9 @@ pub struct ServeConfig {
     pub download_max_attempts: u32,
     /// Seconds from ConfirmOrder until an order expires (8.8.5/4.10); absent = never.
     pub order_ttl_seconds: Option<i64>,
+    /// Bind every BPP with ReplaceSessionKeys (profile segments under fresh PPKs).
+    #[serde(default)]
+    pub replace_session_keys: bool,
     #[serde(default, rename = "profile")]
     pub profiles: Vec<ProfileEntry>,
     /// The ES2+ operator interface (mutual TLS); absent = not served.
@@ -184,6 +187,7 @@ impl ServeConfig {
             download_max_attempts: self.download_max_attempts,
             order_ttl: self.order_ttl_seconds,
             es12_forwarding: self.es12.as_ref().is_some_and(|e| e.forwarding),
+            replace_session_keys: self.replace_session_keys,
             ..SmdpConfig::default()
         }
     }

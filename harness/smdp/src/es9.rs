@@ -83,6 +83,9 @@ pub struct SmdpConfig {
     /// How long an RSP session lives, from InitiateAuthentication, at the injected clock
     /// (one-second resolution). An expired session is unknown (8.10.1/3.9) and is purged.
     pub session_ttl: Duration,
+    /// Bind BPPs with ReplaceSessionKeys: the profile segments are protected with fresh PPKs
+    /// sent in the BPP's second sequence of 87 (digest §4.3).
+    pub replace_session_keys: bool,
 }
 
 impl Default for SmdpConfig {
@@ -99,6 +102,7 @@ impl Default for SmdpConfig {
             order_ttl: None,
             es12_forwarding: false,
             session_ttl: Duration::from_secs(300),
+            replace_session_keys: false,
         }
     }
 }
@@ -825,12 +829,16 @@ impl<S: OrderStore> Smdp<S> {
                     Es9Answer::failed(KnownStatus::InvalidParameter, format!("euiccOtpk: {e}"))
                 })?;
                 let configure = Tlv::constructed(Tag::of(0xBF24), Vec::new());
+                let rsk = self
+                    .config
+                    .replace_session_keys
+                    .then(|| bpp::ReplaceSessionKeys::generate(self.rng.as_mut()));
                 let built = bpp::build_bpp(
                     &BppContent {
                         isc: &binding.isc,
                         configure_isdp: &configure,
                         store_metadata: &metadata,
-                        replace_session_keys: None,
+                        replace_session_keys: rsk.as_ref(),
                         profile: &order.package,
                     },
                     &binding.keys,
