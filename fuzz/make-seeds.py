@@ -123,3 +123,28 @@ for body in smds_bodies:
             put("smds_handlers", bytes([pick, flags]) + body.encode())
 for flags in (0x01, 0x04, 0x08, 0x15, 0x20, 0x10):
     put("smds_handlers", bytes([8, flags]) + smds_bodies[-6].encode())
+# lpa: mode byte, then length-prefixed answers (card answers end with SW1 SW2; server answers
+# start with a 2-byte HTTP status). Mode 0 walks the management functions, mode 1 a download.
+def script(*answers):
+    return b"".join(len(a).to_bytes(2, "big") + a for a in answers)
+ok = b"\x90\x00"
+profile_info = der("E3", der("5A", bytes.fromhex("98990000000000000081")), der("4F", bytes.fromhex("A0000005591010FFFFFFFF8900001000")),
+                   bytes.fromhex("9F700100"), der("91", b"rspcheck"), der("92", b"Profile"), der("95", b"\x02"))
+note_meta = der("BF2F", der("80", b"\x01"), der("81", b"\x07\x80"), bytes.fromhex("0C") + bytes([11]) + b"dp.example1")
+put("lpa", bytes([0]) + script(b"\x01" + ok, ok,
+    der("BF22", der("81", b"\x02\x03\x01"), der("82", b"\x02\x02\x02")) + ok,
+    der("BF3E", der("5A", bytes.fromhex(EID))) + ok,
+    der("BF3C", der("80", b"dp.example"), der("81", b"ds.example")) + ok,
+    der("BF2D", der("A0", profile_info)) + ok,
+    der("BF28", der("A0", note_meta)) + ok,
+    der("BF2B", der("A0", der("30", note_meta))) + ok,
+    der("BF30", der("80", b"\x00")) + ok,
+    der("BF34", der("80", b"\x01")) + ok,
+    der("BF2E", der("80", bytes(16))) + b"\x61\x05", b"\x01\x02\x03\x04\x05" + ok))
+ia = b'{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"0102","serverSigned1":"MAA=","serverSignature1":"XzcA","euiccCiPKIdToBeUsed":"BAA=","serverCertificate":"MAA="}'
+failed = b'{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.2.6","reasonCode":"3.8"}}}}'
+for server in (b"\x00\xc8" + ia, b"\x00\xc8" + failed, b"\x01\xf4oops"):
+    put("lpa", bytes([1]) + script(b"\x01" + ok, server, ok, b"", der("BF20", der("82", b"\x02\x02\x02")) + ok, b"",
+                                    der("BF2E", der("80", bytes(16))) + ok, b"", der("BF38", der("A1", der("80", b"\x01"), der("02", b"\x02"))) + ok))
+put("lpa", bytes([2]) + b"\x00\xc8" + failed)
+put("lpa", bytes([3]) + bytes.fromhex("BF3722BF2720800101BF2F0A800101810207800C0161060388370AA208A106800101810108"))
