@@ -1,3 +1,13 @@
 //! rspcheck scenario engine, ICS, DUT adapters, verdicts, mutation, live fuzzing, results, reports.
 //!
-//! Not built yet: this crate is a placeholder in the workspace layout of DESIGN.md §2.
+//! Built so far (issue 8 in progress): the pieces of the engine that do not depend on the
+//! scenario format —
+//! - [`verdict`]: TTCN-3 verdicts that only get worse within a case, and case outcomes;
+//! - [`journal`]: the results journal (JSON lines, synced per case, resumable after a kill);
+//! - [`expectations`]: known failures per DUT, with expected-fail-passed and stale entries;
+//! - [`applies`]: `applies_if` expressions over ICS options.
+
+pub mod applies;
+pub mod expectations;
+pub mod journal;
+pub mod verdict;
