@@ -5,9 +5,11 @@
 //! - [`verdict`]: TTCN-3 verdicts that only get worse within a case, and case outcomes;
 //! - [`journal`]: the results journal (JSON lines, synced per case, resumable after a kill);
 //! - [`expectations`]: known failures per DUT, with expected-fail-passed and stale entries;
-//! - [`applies`]: `applies_if` expressions over ICS options.
+//! - [`applies`]: `applies_if` expressions over ICS options;
+//! - [`ics`]: the ICS file, its declared options and the per-role template.
 
 pub mod applies;
 pub mod expectations;
+pub mod ics;
 pub mod journal;
 pub mod verdict;
