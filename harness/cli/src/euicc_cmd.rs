@@ -91,9 +91,27 @@ fn build_card(args: &CardArgs) -> Result<Euicc, Failure> {
         Some(p) => p.clone(),
         None => generated_pki(args.pki_seed)?,
     };
-    let credentials = Credentials::load(&pki)
+    build_reference_card(
+        &pki,
+        args.config.as_deref(),
+        args.state.as_deref(),
+        args.seed,
+    )
+}
+
+/// The reference eUICC as `rspcheck euicc`, `serve euicc` and `rspcheck lpa --card ref:` build
+/// it: credentials from the PKI folder, the configuration (default when absent), the state file
+/// (created when it does not exist) and the seed of its randomness. The same arguments give the
+/// same card, so those commands all see one card.
+pub(crate) fn build_reference_card(
+    pki: &std::path::Path,
+    config: Option<&std::path::Path>,
+    state: Option<&std::path::Path>,
+    seed: u64,
+) -> Result<Euicc, Failure> {
+    let credentials = Credentials::load(pki)
         .map_err(|e| Failure(format!("eUICC credentials from {}: {e}", pki.display()), 1))?;
-    let config = match &args.config {
+    let config = match config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| Failure(format!("cannot read {}: {e}", p.display()), 2))?;
@@ -102,12 +120,12 @@ fn build_card(args: &CardArgs) -> Result<Euicc, Failure> {
         }
         None => EuiccConfig::default(),
     };
-    let card = Euicc::new(config, credentials, Box::new(SeededRandom::new(args.seed)))
+    let card = Euicc::new(config, credentials, Box::new(SeededRandom::new(seed)))
         .map_err(|e| Failure(e.to_string(), 2))?;
-    match &args.state {
+    match state {
         Some(p) => card
             .with_state_file(p)
-            .map_err(|e| Failure(e.to_string(), 1)),
+            .map_err(|e| Failure(format!("state file {e}"), 1)),
         None => Ok(card),
     }
 }
@@ -115,14 +133,28 @@ fn build_card(args: &CardArgs) -> Result<Euicc, Failure> {
 pub(crate) fn generated_pki(seed: u64) -> Result<PathBuf, Failure> {
     let dir = std::env::temp_dir().join(format!("rspcheck-pki-{seed}"));
     if !dir.join("manifest.toml").exists() {
+        // Generated beside and renamed into place: a server and an LPA started together never
+        // see half a set.
+        let tmp = std::env::temp_dir().join(format!("rspcheck-pki-{seed}.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
         pkigen::generate_to_dir(
-            &dir,
+            &tmp,
             &GenerateOptions {
                 seed,
                 ..GenerateOptions::default()
             },
         )
         .map_err(|e| Failure(format!("generating a test PKI: {e}"), 1))?;
+        // Losing the race to another process is fine: its set is the same. A stale folder
+        // without a manifest is replaced.
+        if std::fs::rename(&tmp, &dir).is_err() {
+            if !dir.join("manifest.toml").exists() {
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::rename(&tmp, &dir)
+                    .map_err(|e| Failure(format!("test PKI into {}: {e}", dir.display()), 1))?;
+            }
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
     }
     eprintln!(
         "rspcheck: using the generated test PKI {} (seed {seed}); --pki DIR for another",
@@ -211,7 +243,7 @@ pub fn euicc(action: EuiccAction) -> Result<(), Failure> {
     }
 }
 
-fn report_save_errors(euicc: &mut Euicc) -> Result<(), Failure> {
+pub(crate) fn report_save_errors(euicc: &mut Euicc) -> Result<(), Failure> {
     let errors = euicc.take_save_errors();
     if errors.is_empty() {
         Ok(())

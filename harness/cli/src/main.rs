@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod euicc_cmd;
+mod lpa_cmd;
 mod smds_cmd;
 use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
 use rsp_codec::eid::{compute_check_digits, Eid};
@@ -25,7 +26,7 @@ use rsp_codec::{schema, Message};
     about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
                   Not yet available (planned): `run` (conformance scenarios and the self-test \
-                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`, `lpa`."
+                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -89,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         action: euicc_cmd::EuiccAction,
     },
+    /// rspcheck's LPA on a card: chip info, profiles (list, enable, disable, delete,
+    /// nickname, download, discover), notifications, memory reset, default SM-DP+ address.
+    /// `--card ref:STATEFILE` is the reference eUICC kept in STATEFILE; `--card pcsc:READER` a
+    /// card in a PC/SC reader (build with `--features pcsc`).
+    Lpa(lpa_cmd::LpaArgs),
     /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
     Iccid {
         /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
@@ -230,6 +236,7 @@ fn main() -> ExitCode {
         Some(Command::Euicc { action }) => euicc_cmd::euicc(action),
         Some(Command::Smdp { action }) => euicc_cmd::smdp(action),
         Some(Command::Smds { action }) => smds_cmd::smds(action),
+        Some(Command::Lpa(args)) => lpa_cmd::lpa(args),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -268,8 +275,14 @@ fn print_overview() {
     println!("  rspcheck smdp audit --db F              the SM-DP+ audit log");
     println!("  rspcheck serve smds --config F          reference SM-DS (ES11, ES12, cascade)");
     println!("  rspcheck smds audit --db F              the SM-DS audit log");
+    println!("  rspcheck lpa --card ref:F|pcsc:R CMD    the LPA: chip info, profile list|enable|");
+    println!(
+        "                                          disable|delete|nickname|download|discover,"
+    );
+    println!("                                          notification list|process|remove,");
+    println!("                                          memory-reset, default-address");
     println!();
-    println!("Planned (see the issues): run, report, fuzz, lpa — the conformance run and");
+    println!("Planned (see the issues): run, report, fuzz — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
     println!();
     println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
