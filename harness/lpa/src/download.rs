@@ -219,7 +219,7 @@ pub enum DownloadError {
     #[error("{step}: {detail}", step = .step.name())]
     Protocol { step: Step, detail: String },
     /// The SM-DP+ requires a confirmation code and none was given (the session was cancelled
-    /// with endUserRejection).
+    /// with reason postponed, so the order stays available).
     #[error("the SM-DP+ requires a confirmation code")]
     ConfirmationCodeRequired,
     /// The LPA cancelled the session; `reported` says whether the SM-DP+ acknowledged it.
@@ -695,7 +695,9 @@ impl<'a, T: Transport> Download<'a, T> {
             return Err(self.cancel_with(reason, "the end user did not accept the profile"));
         }
         if self.cc_required && self.options.confirmation_code.is_none() {
-            let _ = self.cancel_with(CancelReason::EndUserRejection, "no confirmation code");
+            // Postponed, not rejected: a rejection ends the order at the SM-DP+, and the user
+            // may simply not have the code at hand yet.
+            let _ = self.cancel_with(CancelReason::Postponed, "no confirmation code");
             return Err(DownloadError::ConfirmationCodeRequired);
         }
         Ok(())
