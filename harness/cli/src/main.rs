@@ -95,11 +95,27 @@ enum Command {
     /// `--card ref:STATEFILE` is the reference eUICC kept in STATEFILE; `--card pcsc:READER` a
     /// card in a PC/SC reader (build with `--features pcsc`).
     Lpa(lpa_cmd::LpaArgs),
+    /// The ICS (implementation conformance statement) of a device under test.
+    Ics {
+        #[command(subcommand)]
+        action: IcsAction,
+    },
     /// ICCIDs: decode digits or EF.ICCID BCD, show both codings and the Luhn check.
     Iccid {
         /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
         value: String,
     },
+}
+
+#[derive(Subcommand)]
+enum IcsAction {
+    /// Print a commented ICS for a role (euicc, smdp, smds, lpa), every option at its default.
+    Template {
+        #[arg(long)]
+        role: String,
+    },
+    /// Load an ICS and print every option as it will be used (declared or defaulted).
+    Check { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +253,7 @@ fn main() -> ExitCode {
         Some(Command::Smdp { action }) => euicc_cmd::smdp(action),
         Some(Command::Smds { action }) => smds_cmd::smds(action),
         Some(Command::Lpa(args)) => lpa_cmd::lpa(args),
+        Some(Command::Ics { action }) => ics(action),
         Some(Command::Iccid { value }) => iccid(&value),
     };
     match result {
@@ -244,6 +261,30 @@ fn main() -> ExitCode {
         Err(Failure(msg, code)) => {
             eprintln!("rspcheck: {msg}");
             ExitCode::from(code)
+        }
+    }
+}
+
+fn ics(action: IcsAction) -> Result<(), Failure> {
+    use rsp_runner::ics::{self, Ics, Role};
+    match action {
+        IcsAction::Template { role } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                Failure(
+                    format!("unknown role {role:?}: one of euicc, smdp, smds, lpa"),
+                    2,
+                )
+            })?;
+            print!("{}", ics::template(role));
+            Ok(())
+        }
+        IcsAction::Check { file } => {
+            let ics = Ics::load(&file).map_err(|e| Failure(e.to_string(), 1))?;
+            println!("role = {}", ics.role.name());
+            for (name, value) in &ics.options {
+                println!("{name} = {value}");
+            }
+            Ok(())
         }
     }
 }
@@ -281,6 +322,7 @@ fn print_overview() {
     );
     println!("                                          notification list|process|remove,");
     println!("                                          memory-reset, default-address");
+    println!("  rspcheck ics template --role R|check F  the ICS of a device under test");
     println!();
     println!("Planned (see the issues): run, report, fuzz — the conformance run and");
     println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");

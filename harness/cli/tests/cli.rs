@@ -360,3 +360,33 @@ fn serve_smdp_serves_es9_es2_and_admin_and_stops_after_its_requests() {
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ics_template_round_trips_through_check_and_typos_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for role in ["euicc", "smdp", "smds", "lpa"] {
+        let t = rspcheck(&["ics", "template", "--role", role]);
+        assert!(t.status.success(), "{role}");
+        let path = dir.path().join(format!("{role}.toml"));
+        std::fs::write(&path, &t.stdout).unwrap();
+        let c = rspcheck(&["ics", "check", path.to_str().unwrap()]);
+        assert!(
+            c.status.success(),
+            "{role}: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
+        assert!(stdout(&c).starts_with(&format!("role = {role}\n")));
+        assert!(stdout(&c).contains("curve.nist = true\n"));
+    }
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "role = \"smdp\"\n[options]\nes2pluss = true\n").unwrap();
+    let c = rspcheck(&["ics", "check", bad.to_str().unwrap()]);
+    assert_eq!(c.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&c.stderr).contains("unknown option \"es2pluss\""));
+    assert_eq!(
+        rspcheck(&["ics", "template", "--role", "modem"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
