@@ -792,16 +792,30 @@ impl<S: OrderStore> Smdp<S> {
                 if exceeded {
                     order.state = OrderState::Error;
                 }
+                let status = if exceeded {
+                    KnownStatus::ConfirmationCodeRetriesExceeded
+                } else {
+                    KnownStatus::ConfirmationCodeRefused
+                };
+                let detail = format!(
+                    "attempt {} of {}",
+                    order.cc_attempts, self.config.cc_max_attempts
+                );
+                let order_iccid = order.iccid.clone();
                 self.store.put(order);
                 self.sessions.remove(&tx);
-                return Err(Es9Answer::failed(
-                    if exceeded {
-                        KnownStatus::ConfirmationCodeRetriesExceeded
-                    } else {
-                        KnownStatus::ConfirmationCodeRefused
-                    },
-                    "confirmation code",
-                ));
+                // The ledger (and the ES2+ confirmation-failure point) records every refusal.
+                let eid_text = rsp_codec::eid::Eid::from_bcd_unverified(&eid)
+                    .map(|e| e.to_digits())
+                    .ok();
+                self.log(
+                    AuditEvent::ConfirmationCodeRefused,
+                    &order_iccid,
+                    eid_text.as_deref(),
+                    Err(status),
+                    detail,
+                );
+                return Err(Es9Answer::failed(status, "confirmation code"));
             }
         }
         // A retry with the otPK the BPP is bound to gets the same BPP again.

@@ -5,10 +5,11 @@
 mod common;
 
 use common::*;
-use rsp_codec::json::Es9Function;
+use rsp_codec::json::{Es9Function, NotificationPointId};
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_euicc::testkit::{self, Lpa};
+use rsp_smdp::orders::AuditEvent;
 use rsp_smdp::{Order, OrderState, OrderStore};
 use serde_json::json;
 
@@ -80,6 +81,7 @@ fn confirmation_code_is_checked_with_a_retry_limit() {
     let mut order = Order::released(ICCID, profile(), Some("AC-CC"), None);
     order.confirmation_code = Some("1234".into());
     let mut smdp = smdp(vec![order]);
+    smdp.set_progress_reporting(true);
     let mut card = card();
     for attempt in 1..=3 {
         let mut lpa = Lpa::open(&mut card);
@@ -98,6 +100,42 @@ fn confirmation_code_is_checked_with_a_retry_limit() {
         );
     }
     assert_eq!(smdp.store().get(ICCID).unwrap().state, OrderState::Error);
+    // Every refusal is in the audit log, with its status and the attempt count.
+    let refusals: Vec<(String, String)> = smdp
+        .store()
+        .audit_log()
+        .into_iter()
+        .filter(|e| e.event == AuditEvent::ConfirmationCodeRefused)
+        .map(|e| {
+            assert_eq!(e.iccid, ICCID);
+            assert_eq!(e.eid.as_deref(), Some(card.eid().to_digits().as_str()));
+            (e.outcome, e.detail)
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            ("8.2.7/3.8", "attempt 1 of 3"),
+            ("8.2.7/3.8", "attempt 2 of 3"),
+            ("8.2.7/6.4", "attempt 3 of 3"),
+        ]
+        .map(|(o, d)| (o.to_owned(), d.to_owned()))
+    );
+    // … and reaches the operator as ES2+ confirmation-failure points.
+    let failures: Vec<_> = smdp
+        .take_progress()
+        .into_iter()
+        .filter(|p| p.point == NotificationPointId::CONFIRMATION_FAILURE)
+        .map(|p| p.outcome)
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            Err(KnownStatus::ConfirmationCodeRefused),
+            Err(KnownStatus::ConfirmationCodeRefused),
+            Err(KnownStatus::ConfirmationCodeRetriesExceeded),
+        ]
+    );
 
     // With the right code on a fresh order it installs.
     let mut order = Order::released(ICCID, profile(), Some("AC-CC"), None);
