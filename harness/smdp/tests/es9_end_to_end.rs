@@ -8,6 +8,7 @@ use common::*;
 use rsp_codec::json::{Es9Function, NotificationPointId};
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
+use rsp_codec::views::View;
 use rsp_euicc::testkit::{self, Lpa};
 use rsp_smdp::orders::AuditEvent;
 use rsp_smdp::{Order, OrderState, OrderStore};
@@ -293,5 +294,21 @@ fn a_retry_with_the_same_one_time_key_gets_the_same_bpp() {
     );
     d2.prepare_response = prepare(&mut lpa, &ac, None, &d2.tx);
     let second = unb64(&success(&get_bpp(&mut smdp, &d2))["boundProfilePackage"]);
-    assert_eq!(first, second, "same BPP re-delivered");
+    // The same BPP re-delivered: the same smdpOtpk and protected segments, only
+    // InitialiseSecureChannel names this session's transaction (signed again) …
+    let (first, second) = (Tlv::parse(&first).unwrap(), Tlv::parse(&second).unwrap());
+    assert_eq!(
+        first.children()[1..],
+        second.children()[1..],
+        "same segments"
+    );
+    let isc =
+        |t: &Tlv| rsp_codec::views::InitialiseSecureChannelRequest::read(&t.children()[0]).unwrap();
+    let (i1, i2) = (isc(&first), isc(&second));
+    assert_eq!(i1.smdp_otpk, i2.smdp_otpk);
+    assert_eq!(hex::encode_upper(&i2.transaction_id), d2.tx);
+    assert_ne!(i1.transaction_id, i2.transaction_id);
+    // … so the eUICC installs it in the new session.
+    let pir = testkit::load_pieces(&mut lpa, &second);
+    assert_eq!(testkit::pir_error(&pir), None);
 }
