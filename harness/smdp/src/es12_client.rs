@@ -56,13 +56,25 @@ impl HttpEventRegistrar {
 
     fn call(&self, address: &str, function: Es12Function, body: Vec<u8>) -> Result<(), Es12Error> {
         let url = format!("https://{address}{}", function.path());
-        let r = self
-            .client
-            .post(&url, "application/json", &body)
-            .map_err(|e| Es12Error::Unreachable {
-                address: address.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let unreachable = |reason: String| Es12Error::Unreachable {
+            address: address.to_owned(),
+            reason,
+        };
+        // HttpClient refuses to run inside a tokio runtime, and a served SM-DP+ handles ES2+
+        // and ES9+ requests on rsp-http's blocking pool, which is one: make the call from a
+        // plain thread (as the SM-DS's cascade forwarder does).
+        let client = &self.client;
+        let joined = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("rsp-smdp-es12".into())
+                .spawn_scoped(s, || client.post(&url, "application/json", &body))
+                .map(|h| h.join())
+        });
+        let r = match joined {
+            Ok(Ok(r)) => r.map_err(|e| unreachable(e.to_string()))?,
+            Ok(Err(_)) => return Err(unreachable("ES12 client thread failed".into())),
+            Err(e) => return Err(unreachable(format!("no thread for the ES12 call: {e}"))),
+        };
         let refused = |reason: String| Es12Error::Refused {
             address: address.to_owned(),
             reason,

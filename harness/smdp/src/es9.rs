@@ -792,21 +792,42 @@ impl<S: OrderStore> Smdp<S> {
                 if exceeded {
                     order.state = OrderState::Error;
                 }
+                let status = if exceeded {
+                    KnownStatus::ConfirmationCodeRetriesExceeded
+                } else {
+                    KnownStatus::ConfirmationCodeRefused
+                };
+                let detail = format!(
+                    "attempt {} of {}",
+                    order.cc_attempts, self.config.cc_max_attempts
+                );
+                let order_iccid = order.iccid.clone();
                 self.store.put(order);
                 self.sessions.remove(&tx);
-                return Err(Es9Answer::failed(
-                    if exceeded {
-                        KnownStatus::ConfirmationCodeRetriesExceeded
-                    } else {
-                        KnownStatus::ConfirmationCodeRefused
-                    },
-                    "confirmation code",
-                ));
+                // The ledger (and the ES2+ confirmation-failure point) records every refusal.
+                let eid_text = rsp_codec::eid::Eid::from_bcd_unverified(&eid)
+                    .map(|e| e.to_digits())
+                    .ok();
+                self.log(
+                    AuditEvent::ConfirmationCodeRefused,
+                    &order_iccid,
+                    eid_text.as_deref(),
+                    Err(status),
+                    detail,
+                );
+                return Err(Es9Answer::failed(status, "confirmation code"));
             }
         }
-        // A retry with the otPK the BPP is bound to gets the same BPP again.
+        // A retry with the otPK the BPP is bound to gets the same BPP again, its
+        // InitialiseSecureChannel carrying this session's transactionId (the eUICC refuses
+        // another, errorReason invalidTransactionId): the session keys do not depend on it, so
+        // only BF23 and its smdpSign change.
         let bpp = match &order.bound {
-            Some(b) if b.euicc_otpk == s2.euicc_otpk => b.bpp.clone(),
+            Some(b) if b.euicc_otpk == s2.euicc_otpk => {
+                let sk_pb = &self.creds[session.creds].sk_pb;
+                with_transaction_id(&b.bpp, &tx, &s2.euicc_otpk, sk_pb)
+                    .map_err(|e| Es9Answer::failed(KnownStatus::BppNotAvailable, e))?
+            }
             Some(_) if !self.config.allow_rebind => {
                 return Err(Es9Answer::failed(
                     KnownStatus::BppNotAvailable,
@@ -1103,6 +1124,42 @@ impl<S: OrderStore> Smdp<S> {
             ResponseHeader::success(),
         )))
     }
+}
+
+/// `bpp` (DER) with the InitialiseSecureChannelRequest rebuilt for `transaction_id` and signed
+/// again with SK.DPpb over it and `euicc_otpk`; everything else unchanged.
+fn with_transaction_id(
+    bpp: &[u8],
+    transaction_id: &[u8],
+    euicc_otpk: &[u8],
+    sk_pb: &PrivateKey,
+) -> Result<Vec<u8>, String> {
+    let mut t = Tlv::parse(bpp).map_err(|e| format!("stored BPP: {e}"))?;
+    let isc = t
+        .children()
+        .first()
+        .filter(|c| c.tag() == Tag::of(0xBF23))
+        .ok_or("stored BPP without InitialiseSecureChannelRequest")?;
+    let mut view = rsp_codec::views::InitialiseSecureChannelRequest::read(isc)
+        .map_err(|e| format!("stored InitialiseSecureChannelRequest: {e}"))?;
+    if view.transaction_id == transaction_id {
+        return Ok(bpp.to_vec());
+    }
+    view.transaction_id = transaction_id.to_vec();
+    view.smdp_sign = Vec::new();
+    let mut isc = view.to_tlv();
+    let data = signed::smdp_sign_data_tlv(&isc, euicc_otpk).map_err(|e| e.to_string())?;
+    let sig = sk_pb.sign(&data);
+    let slot = isc
+        .children_mut()
+        .iter_mut()
+        .find(|c| c.tag() == signed::SIGNATURE_TAG)
+        .ok_or("InitialiseSecureChannelRequest without smdpSign")?;
+    slot.set_content(sig.to_vec());
+    isc.mark_edited();
+    t.children_mut()[0] = isc;
+    t.mark_edited();
+    Ok(t.encode_der())
 }
 
 #[cfg(test)]

@@ -268,6 +268,75 @@ fn smds_orders_register_over_https_and_a_refusal_is_8_9_4_2() {
 }
 
 #[test]
+fn a_served_smdp_reaches_the_smds_from_its_request_handlers() {
+    // Served, the SM-DP+ handles requests on rsp-http's blocking pool, inside a tokio runtime,
+    // where the blocking HttpClient refuses to run: ES12 must still get through.
+    let dir = rsp_euicc::testkit::generated_pki(7);
+    let smds = Arc::new(Recorder::default());
+    let smds_server = serve(tls(&dir), smds.clone());
+    let mut core = smdp(vec![]);
+    core.set_event_registrar(Box::new(HttpEventRegistrar::new(lab_client(vec![(
+        SMDS.into(),
+        smds_server.local_addr(),
+    )]))));
+    core.add_profile(Order::available(ICCID, profile(), "consumer"));
+    let service = Arc::new(SmdpService::new(core));
+    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
+    let es2_server = serve(
+        tls(&dir).with_client_auth(vec![ci.clone()]),
+        Arc::new(Es2Service::new(service.clone())),
+    );
+    let mut config = ClientConfig::new(Trust::Roots(vec![ci]));
+    config.resolve = vec![(ADDRESS.into(), es2_server.local_addr())];
+    config.client_identity = Some(operator_identity(&dir));
+    let client = HttpClient::new(config).unwrap();
+    let call = |f: Es2Function, body: Value| -> Value {
+        let url = format!(
+            "https://{ADDRESS}:{}{}",
+            es2_server.local_addr().port(),
+            f.path()
+        );
+        let r = client
+            .post(&url, "application/json", body.to_string().as_bytes())
+            .expect("ES2+ call");
+        assert_eq!(r.status, 200);
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
+            "{f:?}: {v}"
+        );
+        v
+    };
+    let eid = "89049032123451234512345678901235";
+    call(
+        Es2Function::DownloadOrder,
+        json!({"header": header(), "iccid": ICCID, "eid": eid}),
+    );
+    call(
+        Es2Function::ConfirmOrder,
+        json!({"header": header(), "iccid": ICCID, "eid": eid, "matchingId": "EVENT-H", "smdsAddress": SMDS, "releaseFlag": true}),
+    );
+    call(
+        Es2Function::CancelOrder,
+        json!({"header": header(), "iccid": ICCID, "finalProfileStatusIndicator": "Available"}),
+    );
+    let paths: Vec<String> = smds
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/gsma/rsp2/es12/registerEvent",
+            "/gsma/rsp2/es12/deleteEvent"
+        ]
+    );
+}
+
+#[test]
 fn injected_transport_faults_drop_and_delay_the_answer() {
     let dir = rsp_euicc::testkit::generated_pki(7);
     let service = Arc::new(SmdpService::new(smdp(vec![])));

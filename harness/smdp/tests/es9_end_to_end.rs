@@ -5,10 +5,12 @@
 mod common;
 
 use common::*;
-use rsp_codec::json::Es9Function;
+use rsp_codec::json::{Es9Function, NotificationPointId};
 use rsp_codec::status::KnownStatus;
 use rsp_codec::tlv::{Tag, Tlv};
+use rsp_codec::views::View;
 use rsp_euicc::testkit::{self, Lpa};
+use rsp_smdp::orders::AuditEvent;
 use rsp_smdp::{Order, OrderState, OrderStore};
 use serde_json::json;
 
@@ -80,6 +82,7 @@ fn confirmation_code_is_checked_with_a_retry_limit() {
     let mut order = Order::released(ICCID, profile(), Some("AC-CC"), None);
     order.confirmation_code = Some("1234".into());
     let mut smdp = smdp(vec![order]);
+    smdp.set_progress_reporting(true);
     let mut card = card();
     for attempt in 1..=3 {
         let mut lpa = Lpa::open(&mut card);
@@ -98,6 +101,42 @@ fn confirmation_code_is_checked_with_a_retry_limit() {
         );
     }
     assert_eq!(smdp.store().get(ICCID).unwrap().state, OrderState::Error);
+    // Every refusal is in the audit log, with its status and the attempt count.
+    let refusals: Vec<(String, String)> = smdp
+        .store()
+        .audit_log()
+        .into_iter()
+        .filter(|e| e.event == AuditEvent::ConfirmationCodeRefused)
+        .map(|e| {
+            assert_eq!(e.iccid, ICCID);
+            assert_eq!(e.eid.as_deref(), Some(card.eid().to_digits().as_str()));
+            (e.outcome, e.detail)
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            ("8.2.7/3.8", "attempt 1 of 3"),
+            ("8.2.7/3.8", "attempt 2 of 3"),
+            ("8.2.7/6.4", "attempt 3 of 3"),
+        ]
+        .map(|(o, d)| (o.to_owned(), d.to_owned()))
+    );
+    // … and reaches the operator as ES2+ confirmation-failure points.
+    let failures: Vec<_> = smdp
+        .take_progress()
+        .into_iter()
+        .filter(|p| p.point == NotificationPointId::CONFIRMATION_FAILURE)
+        .map(|p| p.outcome)
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            Err(KnownStatus::ConfirmationCodeRefused),
+            Err(KnownStatus::ConfirmationCodeRefused),
+            Err(KnownStatus::ConfirmationCodeRetriesExceeded),
+        ]
+    );
 
     // With the right code on a fresh order it installs.
     let mut order = Order::released(ICCID, profile(), Some("AC-CC"), None);
@@ -255,5 +294,21 @@ fn a_retry_with_the_same_one_time_key_gets_the_same_bpp() {
     );
     d2.prepare_response = prepare(&mut lpa, &ac, None, &d2.tx);
     let second = unb64(&success(&get_bpp(&mut smdp, &d2))["boundProfilePackage"]);
-    assert_eq!(first, second, "same BPP re-delivered");
+    // The same BPP re-delivered: the same smdpOtpk and protected segments, only
+    // InitialiseSecureChannel names this session's transaction (signed again) …
+    let (first, second) = (Tlv::parse(&first).unwrap(), Tlv::parse(&second).unwrap());
+    assert_eq!(
+        first.children()[1..],
+        second.children()[1..],
+        "same segments"
+    );
+    let isc =
+        |t: &Tlv| rsp_codec::views::InitialiseSecureChannelRequest::read(&t.children()[0]).unwrap();
+    let (i1, i2) = (isc(&first), isc(&second));
+    assert_eq!(i1.smdp_otpk, i2.smdp_otpk);
+    assert_eq!(hex::encode_upper(&i2.transaction_id), d2.tx);
+    assert_ne!(i1.transaction_id, i2.transaction_id);
+    // … so the eUICC installs it in the new session.
+    let pir = testkit::load_pieces(&mut lpa, &second);
+    assert_eq!(testkit::pir_error(&pir), None);
 }
