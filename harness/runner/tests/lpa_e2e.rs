@@ -482,7 +482,7 @@ fn a_wrong_confirmation_code_is_refused_until_the_order_is_spent() {
 }
 
 #[test]
-fn a_missing_confirmation_code_is_cancelled_as_end_user_rejection() {
+fn a_missing_confirmation_code_postpones_and_the_order_stays_available() {
     let (mut env, mut euicc) = ac_setup(ac_order(None, Some(CC)), SmdpConfig::default());
     let mut card = Card::open(&mut euicc, CardOptions::default()).unwrap();
     let (step, e) = failing_download(
@@ -498,9 +498,10 @@ fn a_missing_confirmation_code_is_cancelled_as_end_user_rejection() {
     );
     assert_eq!(
         env.ledger(ICCID, &[AuditEvent::Cancelled]),
-        [(AuditEvent::Cancelled, "ok".into(), "reason 0".into())]
+        [(AuditEvent::Cancelled, "ok".into(), "reason 1".into())]
     );
-    assert_eq!(env.state(ICCID), OrderState::Error);
+    // Postponed, not rejected: the code can still be entered in a later attempt.
+    assert_eq!(env.state(ICCID), OrderState::Released);
 }
 
 #[test]
