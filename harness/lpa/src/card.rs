@@ -218,6 +218,7 @@ impl<T: Transport> Card<T> {
         let mut data = std::mem::take(&mut r.data);
         let mut class = self.options.get_response_class;
         let mut rounds = 0;
+        let mut switched = false;
         while r.sw1() == sw::MORE_DATA {
             rounds += 1;
             if rounds > MAX_GET_RESPONSES {
@@ -240,7 +241,8 @@ impl<T: Transport> Card<T> {
             .with_le(le);
             r = self.raw(&get)?;
             // A card that wants the other class says so with 6E00: switch once and stay there.
-            if r.sw == sw::CLA_NOT_SUPPORTED && rounds == 1 {
+            if r.sw == sw::CLA_NOT_SUPPORTED && rounds == 1 && !switched {
+                switched = true;
                 class = match class {
                     GetResponseClass::Iso => GetResponseClass::Proprietary,
                     GetResponseClass::Proprietary => GetResponseClass::Iso,
@@ -406,6 +408,19 @@ mod tests {
             card.options().get_response_class,
             GetResponseClass::Proprietary
         );
+    }
+
+    #[test]
+    fn a_card_refusing_both_get_response_classes_ends_with_6e00() {
+        let t = Scripted::new(&["9000", "6110", "6E00", "6E00"]);
+        let options = CardOptions {
+            logical_channel: false,
+            ..CardOptions::default()
+        };
+        let mut card = Card::open(t, options).unwrap();
+        let r = card.es10_raw(&[0xBF, 0x2E, 0x00]).unwrap();
+        assert_eq!(r.sw, 0x6E00);
+        assert_eq!(card.stats().commands, 4);
     }
 
     #[test]
