@@ -30,6 +30,67 @@ pub struct RunHeader {
     pub selection: Vec<String>,
     /// When the run started, from the injected clock (Unix seconds).
     pub started_at: i64,
+    /// The command line that started the run (secrets redacted), for the report.
+    #[serde(default)]
+    pub command: String,
+    /// Each device under test of the run (a self-test has one per role), with its identity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duts: Vec<DutIdentity>,
+}
+
+/// A device under test as the report's index shows it: its role, how it was reached, and
+/// what identifies it (EUICCInfo2 fields, server headers, ICS name), in display order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutIdentity {
+    /// `euicc`, `smdp`, `smds` or `lpa`.
+    pub role: String,
+    /// `reference (in process)`, `https://…`, `pcsc:READER`, `command: …`.
+    pub adapter: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<(String, String)>,
+}
+
+/// What a case is, copied from its scenario file so the report needs nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseMeta {
+    pub title: String,
+    /// DUT role: `euicc`, `smdp`, `smds`, `lpa`.
+    pub dut: String,
+    /// Interface and function group, e.g. `ES9+` / `InitiateAuthentication`.
+    pub interface: String,
+    pub group: String,
+    /// The SGP.23 test sequence the case mirrors (or, for rspcheck's own cases, the risk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sgp23: Option<String>,
+    /// SGP.22 requirement references.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<String>,
+    /// The scenario file and line, e.g. `suites/smdp/es9-initiate-authentication.toml:12`.
+    pub source: String,
+}
+
+/// How an outcome stands against the DUT's expectations file (absent: as required).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "judgement", rename_all = "kebab-case")]
+pub enum ExpectationMark {
+    /// Failed, and listed as a known failure.
+    ExpectedFail {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+    },
+    /// Listed as a known failure, but passed.
+    ExpectedFailPassed {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+    },
+    /// Failed (or error / inconclusive) and not listed.
+    Unexpected,
 }
 
 /// One message a step sent or received, as the report shows it.
@@ -40,6 +101,9 @@ pub struct MessageRecord {
     /// `ES9+`, `ES10b`, `APDU`, …
     pub interface: String,
     pub function: String,
+    /// The message as a named tree (codec pretty printer), secrets already redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hex: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +120,9 @@ pub struct StepRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<String>,
     pub duration_us: u64,
+    /// Free-form lines the action logged (state read back, decisions), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<MessageRecord>,
 }
@@ -64,8 +131,15 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRecord {
     pub id: String,
+    #[serde(default)]
+    pub meta: CaseMeta,
     #[serde(flatten)]
     pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expectation: Option<ExpectationMark>,
+    /// The exact command that re-runs this case alone (same seed).
+    #[serde(default)]
+    pub rerun: String,
     /// The case's own seed (derived from the run seed and the id), to re-run it alone.
     pub seed: u64,
     pub duration_us: u64,
@@ -249,16 +323,21 @@ mod tests {
             dut: "reference smdp".into(),
             selection: vec!["SMDP.*".into()],
             started_at: 1_767_225_600,
+            command: "rspcheck run --dut smdp".into(),
+            duts: vec![],
         }
     }
 
     fn case(id: &str, verdict: Verdict) -> CaseRecord {
         CaseRecord {
             id: id.into(),
+            meta: CaseMeta::default(),
             outcome: Outcome::Verdict {
                 verdict,
                 reason: None,
             },
+            expectation: None,
+            rerun: String::new(),
             seed: 9,
             duration_us: 1200,
             steps: vec![StepRecord {
@@ -267,6 +346,7 @@ mod tests {
                 expected: Some("Executed-Success".into()),
                 observed: Some("Executed-Success".into()),
                 duration_us: 800,
+                notes: vec![],
                 messages: vec![],
             }],
         }
