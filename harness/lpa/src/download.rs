@@ -260,10 +260,36 @@ pub struct TimeSplit {
     pub steps: Vec<(Step, Duration)>,
 }
 
+/// A card or server a download borrows from its caller, or owns (a scenario engine keeps a
+/// download alive across steps of its own, so it cannot lend them for a lexical scope).
+enum Held<'a, X: ?Sized> {
+    Borrowed(&'a mut X),
+    Owned(Box<X>),
+}
+
+impl<X: ?Sized> std::ops::Deref for Held<'_, X> {
+    type Target = X;
+    fn deref(&self) -> &X {
+        match self {
+            Held::Borrowed(x) => x,
+            Held::Owned(x) => x,
+        }
+    }
+}
+
+impl<X: ?Sized> std::ops::DerefMut for Held<'_, X> {
+    fn deref_mut(&mut self) -> &mut X {
+        match self {
+            Held::Borrowed(x) => x,
+            Held::Owned(x) => x,
+        }
+    }
+}
+
 /// One download session. See the module documentation.
 pub struct Download<'a, T: Transport> {
-    card: &'a mut Card<T>,
-    server: &'a mut dyn RspServer,
+    card: Held<'a, Card<T>>,
+    server: Held<'a, dyn RspServer + 'a>,
     hooks: Box<dyn Hooks + 'a>,
     source: Source,
     address: String,
@@ -290,6 +316,49 @@ impl<'a, T: Transport> Download<'a, T> {
     pub fn new(
         card: &'a mut Card<T>,
         server: &'a mut dyn RspServer,
+        source: Source,
+        options: DownloadOptions,
+    ) -> Download<'a, T> {
+        Download::with(
+            Held::Borrowed(card),
+            Held::Borrowed(server),
+            source,
+            options,
+        )
+    }
+
+    /// A download that owns its card and server; [`Download::into_parts`] gives them back.
+    pub fn owning(
+        card: Card<T>,
+        server: Box<dyn RspServer + 'a>,
+        source: Source,
+        options: DownloadOptions,
+    ) -> Download<'a, T> {
+        Download::with(
+            Held::Owned(Box::new(card)),
+            Held::Owned(server),
+            source,
+            options,
+        )
+    }
+
+    /// The card and server of an [`Download::owning`] download (`None` for borrowed ones).
+    #[allow(clippy::type_complexity)]
+    pub fn into_parts(self) -> (Option<Card<T>>, Option<Box<dyn RspServer + 'a>>) {
+        let card = match self.card {
+            Held::Owned(c) => Some(*c),
+            Held::Borrowed(_) => None,
+        };
+        let server = match self.server {
+            Held::Owned(s) => Some(s),
+            Held::Borrowed(_) => None,
+        };
+        (card, server)
+    }
+
+    fn with(
+        card: Held<'a, Card<T>>,
+        server: Held<'a, dyn RspServer + 'a>,
         source: Source,
         options: DownloadOptions,
     ) -> Download<'a, T> {
@@ -323,6 +392,11 @@ impl<'a, T: Transport> Download<'a, T> {
     pub fn with_hooks(mut self, hooks: impl Hooks + 'a) -> Self {
         self.hooks = Box::new(hooks);
         self
+    }
+
+    /// Replaces the hooks (a scenario gives each of its steps its own).
+    pub fn set_hooks(&mut self, hooks: impl Hooks + 'a) {
+        self.hooks = Box::new(hooks);
     }
 
     /// The step [`Download::step`] performs next; `None` when finished.
@@ -409,7 +483,7 @@ impl<'a, T: Transport> Download<'a, T> {
 
     /// The card, e.g. for a check between steps.
     pub fn card(&mut self) -> &mut Card<T> {
-        self.card
+        &mut self.card
     }
 
     /// Performs the next step; returns which step it was.

@@ -58,7 +58,7 @@ fn child(t: &Tlv, n: u32) -> Option<&Tlv> {
 }
 
 /// The names of a result enumeration, digest §3.2. Unknown codes read "unknown".
-fn result_name(function: &'static str, code: i64) -> &'static str {
+pub fn result_name(function: &'static str, code: i64) -> &'static str {
     match (function, code) {
         (_, 0) => "ok",
         (_, 127) => "undefinedError",

@@ -151,7 +151,7 @@ pub struct CaseRecord {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 enum Line {
     Run(RunHeader),
-    Case(CaseRecord),
+    Case(Box<CaseRecord>),
 }
 
 /// Why a journal could not be read or written.
@@ -225,7 +225,7 @@ pub fn read(path: &Path) -> Result<JournalContents, JournalError> {
             (Line::Run(h), None) => header = Some(h),
             (Line::Run(_), Some(_)) => return Err(corrupt("a second run header".into())),
             (Line::Case(_), None) => return Err(corrupt("a case before the run header".into())),
-            (Line::Case(c), Some(_)) => cases.push(c),
+            (Line::Case(c), Some(_)) => cases.push(*c),
         }
     }
     Ok(JournalContents {
@@ -291,7 +291,7 @@ impl Journal {
 
     /// Appends a finished case: written, flushed and synced before this returns.
     pub fn append(&mut self, case: &CaseRecord) -> Result<(), JournalError> {
-        self.write_line(&Line::Case(case.clone()))
+        self.write_line(&Line::Case(Box::new(case.clone())))
     }
 
     fn write_line(&mut self, line: &Line) -> Result<(), JournalError> {

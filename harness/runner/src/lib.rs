@@ -8,8 +8,13 @@
 //! - [`applies`]: `applies_if` expressions over ICS options;
 //! - [`ics`]: the ICS file, its declared options and the per-role template.
 
+pub mod actions;
 pub mod applies;
+pub mod engine;
 pub mod expectations;
 pub mod ics;
 pub mod journal;
+pub mod scenario;
+pub mod selftest;
 pub mod verdict;
+pub mod world;

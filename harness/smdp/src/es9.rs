@@ -332,6 +332,12 @@ impl<S: OrderStore> Smdp<S> {
         self.progress.take()
     }
 
+    /// Forgets every session, as a restart keeping only the order database would.
+    pub fn drop_sessions(&mut self) {
+        self.sessions.clear();
+        self.session_queue.clear();
+    }
+
     /// Arms a fault for the next matching ES9+ exchange (see [`crate::faults`]).
     pub fn arm(&mut self, fault: ArmedFault) -> Result<(), FaultError> {
         self.faults.arm(fault)

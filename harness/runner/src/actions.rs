@@ -1,0 +1,1889 @@
+//! The action library: what a scenario step's `do = "…"` calls. Each action drives one role of
+//! the world (rspcheck's LPA, the eUICC over ES10, the SM-DP+ over ES2+/ES9+, the SM-DS over
+//! ES12, the UICC interface) and reports what it observed; the engine judges the observation
+//! against the step's `expect`.
+//!
+//! Failures are split the TTCN-3 way: what the DUT answered goes into the observation (and may
+//! be exactly what a negative case expects); a failure of the harness itself (a bad argument, a
+//! reference role that cannot be reached) is [`Observation::harness_error`] and makes the case
+//! `error`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use rsp_codec::activation::{ActivationCode, ParseOptions};
+use rsp_codec::apdu::{sw, CommandApdu};
+use rsp_codec::iccid::Iccid;
+use rsp_codec::json::{Es2Function, Es9Function, Secret};
+use rsp_codec::named::PrettyOptions;
+use rsp_codec::path::{self as cpath, FieldValue};
+use rsp_codec::schema;
+use rsp_codec::tlv::{Tag, Tlv};
+use rsp_lpa::download::{Hooks, Incoming, Outgoing};
+use rsp_lpa::es10::{pir_error, ResetOptions};
+use rsp_lpa::notifications::{self, RetryPolicy};
+use rsp_lpa::server::ServerStats;
+use rsp_lpa::{
+    CancelReason, Consent, Download, DownloadError, DownloadOptions, Es10Error, ProfileFilter,
+    ProfileId, RemoteError, Source, Step,
+};
+use rsp_smdp::faults::ArmedFault;
+use rsp_smdp::Order;
+use serde_json::{json, Value};
+
+use crate::journal::MessageRecord;
+use crate::scenario::{Mutation, MutationOp};
+use crate::world::{SmdpSide, World, SMDS_ADDRESS};
+
+/// The type an action argument takes (checked when a suite loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    Text,
+    Int,
+    Bool,
+    TextOrInt,
+    Table,
+    Any,
+}
+
+/// An action's signature: name, arguments `(name, kind, required)`, whether its outgoing
+/// messages take mutations, and what it does.
+pub struct ActionSpec {
+    pub name: &'static str,
+    pub args: &'static [(&'static str, ArgKind, bool)],
+    pub mutable: bool,
+    pub doc: &'static str,
+}
+
+use ArgKind::*;
+
+/// Every action.
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "smdp.order",
+        args: &[
+            ("profile", Text, false),
+            ("matching_id", Text, false),
+            ("cc", Text, false),
+            ("eid", Text, false),
+            ("smds", Bool, false),
+            ("release", Bool, false),
+        ],
+        mutable: false,
+        doc: "ES2+ DownloadOrder + ConfirmOrder for a profile of vectors/profiles (default \
+              minimal-milenage); eid = \"card\" binds the order to the world's eUICC (default \
+              SM-DP+ use: no matching ID unless given), \"other\" to another EID; smds = true \
+              registers an SM-DS event. Saves iccid, imsi, matching_id, activation_code.",
+    },
+    ActionSpec {
+        name: "smdp.arm",
+        args: &[
+            ("function", Text, false),
+            ("fault", Table, true),
+            ("times", Int, false),
+        ],
+        mutable: false,
+        doc: "Arms a fault in the reference SM-DP+ for its next answer(s) (rsp_smdp::faults).",
+    },
+    ActionSpec {
+        name: "smdp.order_state",
+        args: &[("iccid", Text, false)],
+        mutable: false,
+        doc: "Facts order.state, order.cc_attempts, order.download_attempts of the reference SM-DP+.",
+    },
+    ActionSpec {
+        name: "smdp.audit",
+        args: &[("iccid", Text, false)],
+        mutable: false,
+        doc: "Fact audit: the reference SM-DP+'s ledger events for the order, e.g. \
+              \"ordered,confirmed,released,downloadAttempt:ok\".",
+    },
+    ActionSpec {
+        name: "smdp.restart",
+        args: &[],
+        mutable: false,
+        doc: "The reference SM-DP+ loses its sessions (a restart keeping its database).",
+    },
+    ActionSpec {
+        name: "es9.post",
+        args: &[
+            ("function", Text, true),
+            ("body", Text, false),
+            ("json", Table, false),
+            ("content_type", Text, false),
+            ("admin_protocol", Text, false),
+        ],
+        mutable: true,
+        doc: "POSTs a raw body to an ES9+ function of the SM-DP+ (robustness): facts the HTTP \
+              status and the functionExecutionStatus.",
+    },
+    ActionSpec {
+        name: "lpa.download",
+        args: &[
+            ("until", Text, false),
+            ("source", Text, false),
+            ("activation_code", Text, false),
+            ("cc", Text, false),
+            ("consent", Text, false),
+            ("check_metadata", Bool, false),
+            ("notify", Bool, false),
+        ],
+        mutable: true,
+        doc: "rspcheck's LPA downloads (source activation_code | default_smdp | event), up to \
+              and including step `until` (initiate_authentication … remove_notification) or to \
+              the end. Mutations change its outgoing ES10 and ES9+ messages.",
+    },
+    ActionSpec {
+        name: "lpa.continue",
+        args: &[("until", Text, false)],
+        mutable: true,
+        doc: "Continues the download in progress up to `until` or to the end.",
+    },
+    ActionSpec {
+        name: "lpa.cancel",
+        args: &[("reason", Text, true)],
+        mutable: false,
+        doc: "CancelSession of the download in progress on the card and at the SM-DP+ \
+              (reason endUserRejection, postponed, timeout, metadataMismatch, \
+              loadBppExecutionError, pprNotAllowed, undefinedReason).",
+    },
+    ActionSpec {
+        name: "lpa.discover",
+        args: &[],
+        mutable: false,
+        doc: "ES11 event retrieval at the root SM-DS: fact events; saves event_id and \
+              event_address of the first event.",
+    },
+    ActionSpec {
+        name: "lpa.notifications",
+        args: &[],
+        mutable: false,
+        doc: "Sends every pending notification and removes the delivered ones: facts sent, failed.",
+    },
+    ActionSpec {
+        name: "es10.info",
+        args: &[],
+        mutable: false,
+        doc: "GetEUICCInfo1/2, GetEID, GetEuiccConfiguredAddresses: facts eid, svn, \
+              default_dp_address, root_ds_address, ci_pkids.",
+    },
+    ActionSpec {
+        name: "es10.challenge",
+        args: &[],
+        mutable: false,
+        doc: "GetEUICCChallenge: fact challenge_length; two calls must differ (fact fresh).",
+    },
+    ActionSpec {
+        name: "es10.profiles",
+        args: &[("iccid", Text, false), ("class", Int, false)],
+        mutable: false,
+        doc: "GetProfilesInfo: facts profiles (count), profile.state / profile.class / \
+              profile.nickname of `iccid` (default $iccid) when present.",
+    },
+    ActionSpec {
+        name: "es10.enable",
+        args: &[("iccid", Text, false), ("refresh", Bool, false)],
+        mutable: false,
+        doc: "EnableProfile by ICCID (default $iccid).",
+    },
+    ActionSpec {
+        name: "es10.disable",
+        args: &[("iccid", Text, false), ("refresh", Bool, false)],
+        mutable: false,
+        doc: "DisableProfile by ICCID (default $iccid).",
+    },
+    ActionSpec {
+        name: "es10.delete",
+        args: &[("iccid", Text, false)],
+        mutable: false,
+        doc: "DeleteProfile by ICCID (default $iccid).",
+    },
+    ActionSpec {
+        name: "es10.nickname",
+        args: &[("iccid", Text, false), ("nickname", Text, true)],
+        mutable: false,
+        doc: "SetNickname.",
+    },
+    ActionSpec {
+        name: "es10.memory_reset",
+        args: &[
+            ("operational", Bool, false),
+            ("test", Bool, false),
+            ("default_address", Bool, false),
+        ],
+        mutable: false,
+        doc: "eUICCMemoryReset with the chosen options.",
+    },
+    ActionSpec {
+        name: "es10.set_default_address",
+        args: &[("address", Text, true)],
+        mutable: false,
+        doc: "SetDefaultDpAddress.",
+    },
+    ActionSpec {
+        name: "es10.notifications",
+        args: &[],
+        mutable: false,
+        doc: "ListNotification: facts notifications (count), events (comma-separated names).",
+    },
+    ActionSpec {
+        name: "es10.raw",
+        args: &[("hex", Text, true)],
+        mutable: true,
+        doc: "Sends an ES10 request (DER, hex) as STORE DATA: sw, and result when the answer has one.",
+    },
+    ActionSpec {
+        name: "uicc.read_imsi",
+        args: &[],
+        mutable: false,
+        doc: "Over the UICC interface (basic channel): SELECT ADF.USIM from EF.DIR, READ BINARY \
+              EF.IMSI: fact imsi (digits), compared with $imsi when set.",
+    },
+    ActionSpec {
+        name: "euicc.reset",
+        args: &[],
+        mutable: false,
+        doc: "Resets the card and opens the ISD-R channel again (a download in progress ends).",
+    },
+    ActionSpec {
+        name: "es12.register",
+        args: &[
+            ("event_id", Text, false),
+            ("smdp_address", Text, false),
+            ("eid", Text, false),
+        ],
+        mutable: false,
+        doc: "ES12 RegisterEvent at the SM-DS (mutual TLS with CERT.DPtls); saves event_id.",
+    },
+    ActionSpec {
+        name: "es12.delete",
+        args: &[("event_id", Text, false), ("eid", Text, false)],
+        mutable: false,
+        doc: "ES12 DeleteEvent at the SM-DS (eid default: the world's eUICC).",
+    },
+];
+
+pub fn spec(name: &str) -> Option<&'static ActionSpec> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    ACTIONS.iter().map(|a| a.name).collect()
+}
+
+/// A function execution status as observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObservedStatus {
+    Success,
+    Failed { subject: String, reason: String },
+}
+
+/// What a step saw.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    pub status: Option<ObservedStatus>,
+    /// ES10 result code and its name.
+    pub result: Option<(i64, String)>,
+    /// PIR: `None` inside = success, `Some((bppCommandId, errorReason))` = error.
+    pub pir: Option<Option<(i64, i64)>>,
+    pub http_status: Option<u16>,
+    pub sw: Option<u16>,
+    pub facts: BTreeMap<String, String>,
+    pub outcome: Option<String>,
+    /// The DUT did not answer in time.
+    pub no_response: bool,
+    /// A DUT answer the harness could not use (malformed, wrong shape).
+    pub dut_error: Option<String>,
+    /// The harness failed (bad argument, reference role down): verdict `error`.
+    pub harness_error: Option<String>,
+    pub notes: Vec<String>,
+    pub messages: Vec<MessageRecord>,
+}
+
+impl Observation {
+    fn harness(detail: impl Into<String>) -> Observation {
+        Observation {
+            harness_error: Some(detail.into()),
+            ..Observation::default()
+        }
+    }
+
+    /// One line for the report: what was observed.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(e) = &self.harness_error {
+            parts.push(format!("harness error: {e}"));
+        }
+        match &self.status {
+            Some(ObservedStatus::Success) => parts.push("status success".into()),
+            Some(ObservedStatus::Failed { subject, reason }) => parts.push(format!(
+                "status {subject}/{reason} ({})",
+                rsp_lpa::server::status_meaning(subject, reason)
+            )),
+            None => {}
+        }
+        if let Some((code, name)) = &self.result {
+            parts.push(format!("result {name} ({code})"));
+        }
+        match &self.pir {
+            Some(None) => parts.push("PIR success".into()),
+            Some(Some((b, r))) => parts.push(format!("PIR error bppCommandId {b} errorReason {r}")),
+            None => {}
+        }
+        if let Some(h) = self.http_status {
+            parts.push(format!("HTTP {h}"));
+        }
+        if let Some(s) = self.sw {
+            parts.push(format!("SW {s:04X}"));
+        }
+        if let Some(o) = &self.outcome {
+            parts.push(format!("outcome {o}"));
+        }
+        if self.no_response {
+            parts.push("no response".into());
+        }
+        if let Some(e) = &self.dut_error {
+            parts.push(format!("DUT error: {e}"));
+        }
+        for (k, v) in &self.facts {
+            parts.push(format!("{k}={v}"));
+        }
+        if parts.is_empty() {
+            "nothing".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// What an action gets: the world, the step's arguments (variables substituted) and mutations.
+pub struct Ctx<'w> {
+    pub world: &'w mut World,
+    pub args: toml::Table,
+    pub mutations: Vec<Mutation>,
+    /// `../shared/vectors` (for `replace_cert` files).
+    pub vectors: Option<PathBuf>,
+    /// Repository `vectors/` (profiles).
+    pub repo_vectors: PathBuf,
+}
+
+impl Ctx<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        match self.args.get(name)? {
+            toml::Value::String(s) => Some(s.clone()),
+            toml::Value::Integer(i) => Some(i.to_string()),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, name: &str, default: bool) -> bool {
+        self.args
+            .get(name)
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(default)
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        self.world.vars.get(name).cloned()
+    }
+
+    fn iccid_arg(&self) -> Result<String, String> {
+        self.text("iccid")
+            .or_else(|| self.var("iccid"))
+            .ok_or_else(|| "no iccid given and no order made yet ($iccid)".to_owned())
+    }
+
+    fn secret(&mut self, value: &str) {
+        if !value.is_empty() && !self.world.secrets.iter().any(|s| s == value) {
+            self.world.secrets.push(value.to_owned());
+        }
+    }
+}
+
+/// Runs one action.
+pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
+    let r = match name {
+        "smdp.order" => smdp_order(ctx),
+        "smdp.arm" => smdp_arm(ctx),
+        "smdp.order_state" => smdp_order_state(ctx),
+        "smdp.audit" => smdp_audit(ctx),
+        "smdp.restart" => smdp_restart(ctx),
+        "es9.post" => es9_post(ctx),
+        "lpa.download" => lpa_download(ctx, true),
+        "lpa.continue" => lpa_download(ctx, false),
+        "lpa.cancel" => lpa_cancel(ctx),
+        "lpa.discover" => lpa_discover(ctx),
+        "lpa.notifications" => lpa_notifications(ctx),
+        "es10.info" => es10_info(ctx),
+        "es10.challenge" => es10_challenge(ctx),
+        "es10.profiles" => es10_profiles(ctx),
+        "es10.enable" | "es10.disable" | "es10.delete" => es10_state_change(ctx, name),
+        "es10.nickname" => es10_nickname(ctx),
+        "es10.memory_reset" => es10_memory_reset(ctx),
+        "es10.set_default_address" => es10_set_default_address(ctx),
+        "es10.notifications" => es10_notifications(ctx),
+        "es10.raw" => es10_raw(ctx),
+        "uicc.read_imsi" => uicc_read_imsi(ctx),
+        "euicc.reset" => euicc_reset(ctx),
+        "es12.register" => es12_register(ctx),
+        "es12.delete" => es12_delete(ctx),
+        other => Err(format!("action {other} has no implementation")),
+    };
+    r.unwrap_or_else(Observation::harness)
+}
+
+type ActionResult = Result<Observation, String>;
+
+// ------------------------------------------------------------------ SM-DP+ (ES2+, admin)
+
+fn reference_smdp<'a>(
+    ctx: &'a Ctx<'_>,
+    what: &str,
+) -> Result<&'a std::sync::Arc<rsp_smdp::http::SmdpService<rsp_smdp::MemoryStore>>, String> {
+    ctx.world
+        .smdp
+        .reference()
+        .ok_or_else(|| format!("{what} needs the reference SM-DP+ (the SM-DP+ here is the DUT)"))
+}
+
+/// An ES2+ call in process at the reference SM-DP+ (as the operator simulator would make it).
+fn es2(ctx: &Ctx<'_>, f: Es2Function, body: Value) -> Result<Value, String> {
+    let service = reference_smdp(ctx, "ES2+")?;
+    let a = service.with(|s| s.handle_es2(f, body.to_string().as_bytes()));
+    serde_json::from_slice(&a.body).map_err(|e| format!("ES2+ {f:?}: answer is not JSON: {e}"))
+}
+
+fn es2_status(v: &Value) -> ObservedStatus {
+    let st = &v["header"]["functionExecutionStatus"];
+    if st["status"] == "Executed-Success" {
+        ObservedStatus::Success
+    } else {
+        let sc = &st["statusCodeData"];
+        ObservedStatus::Failed {
+            subject: sc["subjectCode"].as_str().unwrap_or("?").to_owned(),
+            reason: sc["reasonCode"].as_str().unwrap_or("?").to_owned(),
+        }
+    }
+}
+
+/// `(iccid, imsi)` of a profile of `vectors/profiles`.
+fn profile_ids(ctx: &Ctx<'_>, name: &str) -> Result<(Vec<u8>, String, String), String> {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!("profile {name:?}: a name from vectors/profiles"));
+    }
+    let dir = ctx.repo_vectors.join("profiles");
+    let der = std::fs::read(dir.join(format!("{name}.der")))
+        .map_err(|e| format!("profile {name}: {}: {e}", dir.display()))?;
+    let desc = std::fs::read_to_string(dir.join(format!("{name}.toml")))
+        .map_err(|e| format!("profile {name}: description: {e}"))?;
+    let t: toml::Table = desc
+        .parse()
+        .map_err(|e| format!("profile {name}: description: {e}"))?;
+    let field = |k: &str| {
+        t.get(k)
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("profile {name}: description has no {k}"))
+    };
+    Ok((der, field("iccid")?, field("imsi")?))
+}
+
+fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
+    let profile = ctx
+        .text("profile")
+        .unwrap_or_else(|| "minimal-milenage".into());
+    let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
+    let service = reference_smdp(ctx, "smdp.order")?.clone();
+    service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
+    let eid = match ctx.text("eid").as_deref() {
+        None => None,
+        Some("card") => Some(ctx.world_card_eid()?),
+        Some("other") => Some("89049032123451234512345678901235".to_owned()),
+        Some(other) => Some(other.to_owned()),
+    };
+    let smds = ctx.flag("smds", false);
+    let header = json!({"functionRequesterIdentifier": "rspcheck-operator",
+                        "functionCallIdentifier": "1"});
+    let mut obs = Observation::default();
+    let mut dl = json!({"header": header, "iccid": iccid});
+    if let Some(e) = &eid {
+        dl["eid"] = json!(e);
+    }
+    let answer = es2(ctx, Es2Function::DownloadOrder, dl)?;
+    if es2_status(&answer) != ObservedStatus::Success {
+        return Err(format!("ES2+ DownloadOrder refused: {answer}"));
+    }
+    let mut confirm = json!({"header": header, "iccid": iccid,
+                             "releaseFlag": ctx.flag("release", true)});
+    if let Some(e) = &eid {
+        confirm["eid"] = json!(e);
+    }
+    let given_mid = ctx.text("matching_id");
+    // An EID-bound order without a matching ID is the default SM-DP+ use case.
+    let matching_id = match (&given_mid, &eid, smds) {
+        (Some(m), _, _) => Some(m.clone()),
+        (None, Some(_), _) | (None, _, true) => None,
+        (None, None, false) => Some(format!(
+            "RSPCHECK-{:016X}",
+            ctx.world.spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        )),
+    };
+    // An empty matchingId asks for none at all: the default SM-DP+ use case (ES2+ ConfirmOrder;
+    // an absent one makes the SM-DP+ generate a token).
+    // Through an SM-DS the SM-DP+ generates the EventID itself (matchingId absent).
+    if !smds || matching_id.is_some() {
+        confirm["matchingId"] = json!(matching_id.clone().unwrap_or_default());
+    }
+    if let Some(cc) = ctx.text("cc") {
+        confirm["confirmationCode"] = json!(cc);
+        ctx.secret(&cc);
+        ctx.world.vars.insert("cc".into(), cc);
+    }
+    if smds {
+        confirm["smdsAddress"] = json!(SMDS_ADDRESS);
+    }
+    let answer = es2(ctx, Es2Function::ConfirmOrder, confirm)?;
+    obs.status = Some(es2_status(&answer));
+    if obs.status != Some(ObservedStatus::Success) {
+        obs.notes
+            .push(format!("ConfirmOrder: {}", answer["header"]));
+        return Ok(obs);
+    }
+    let mid = answer["matchingId"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .or(matching_id);
+    let address = ctx.world.smdp.address();
+    ctx.world.vars.insert("iccid".into(), iccid.clone());
+    ctx.world.vars.insert("imsi".into(), imsi);
+    if let Some(m) = mid {
+        ctx.secret(&m);
+        let ac = format!(
+            "LPA:1${address}${m}{}",
+            if ctx.text("cc").is_some() { "$$1" } else { "" }
+        );
+        ctx.secret(&ac);
+        ctx.world.vars.insert("matching_id".into(), m.clone());
+        ctx.world.vars.insert("activation_code".into(), ac);
+        if smds {
+            ctx.world.vars.insert("event_id".into(), m);
+        }
+    }
+    obs.facts.insert("iccid".into(), iccid);
+    Ok(obs)
+}
+
+impl Ctx<'_> {
+    fn world_card_eid(&mut self) -> Result<String, String> {
+        let card = self.world.card().ok_or("no card")?;
+        card.eid()
+            .map(|e| e.to_digits())
+            .map_err(|e| format!("GetEID: {e}"))
+    }
+}
+
+fn smdp_arm(ctx: &mut Ctx<'_>) -> ActionResult {
+    let mut spec = serde_json::Map::new();
+    if let Some(f) = ctx.text("function") {
+        spec.insert("function".into(), json!(f));
+    }
+    let fault = ctx
+        .args
+        .get("fault")
+        .cloned()
+        .unwrap_or(toml::Value::Table(Default::default()));
+    spec.insert(
+        "fault".into(),
+        serde_json::to_value(&fault).map_err(|e| e.to_string())?,
+    );
+    if let Some(t) = ctx.args.get("times").and_then(toml::Value::as_integer) {
+        spec.insert("times".into(), json!(t));
+    }
+    let armed: ArmedFault =
+        serde_json::from_value(Value::Object(spec)).map_err(|e| format!("smdp.arm: {e}"))?;
+    let service = reference_smdp(ctx, "smdp.arm")?;
+    service
+        .with(|s| s.arm(armed))
+        .map_err(|e| format!("smdp.arm: {e}"))?;
+    Ok(Observation::default())
+}
+
+fn smdp_order_state(ctx: &mut Ctx<'_>) -> ActionResult {
+    let iccid = ctx.iccid_arg()?;
+    let service = reference_smdp(ctx, "smdp.order_state")?;
+    let order = service
+        .with(|s| rsp_smdp::OrderStore::get(s.store(), &iccid))
+        .ok_or_else(|| format!("no order for ICCID {iccid}"))?;
+    let mut obs = Observation::default();
+    obs.facts
+        .insert("order.state".into(), order.state.name().to_owned());
+    obs.facts
+        .insert("order.cc_attempts".into(), order.cc_attempts.to_string());
+    obs.facts.insert(
+        "order.download_attempts".into(),
+        order.download_attempts.to_string(),
+    );
+    Ok(obs)
+}
+
+fn smdp_audit(ctx: &mut Ctx<'_>) -> ActionResult {
+    let iccid = ctx.iccid_arg()?;
+    let service = reference_smdp(ctx, "smdp.audit")?;
+    let entries = service.with(|s| rsp_smdp::OrderStore::audit_log(s.store()));
+    let events: Vec<String> = entries
+        .into_iter()
+        .filter(|e| e.iccid == iccid)
+        .map(|e| {
+            if e.outcome == "ok" {
+                e.event.name().to_owned()
+            } else {
+                format!("{}:{}", e.event.name(), e.outcome)
+            }
+        })
+        .collect();
+    let mut obs = Observation::default();
+    obs.facts.insert("audit".into(), events.join(","));
+    Ok(obs)
+}
+
+fn smdp_restart(ctx: &mut Ctx<'_>) -> ActionResult {
+    let service = reference_smdp(ctx, "smdp.restart")?;
+    service.with(|s| s.drop_sessions());
+    Ok(Observation::default())
+}
+
+fn es9_post(ctx: &mut Ctx<'_>) -> ActionResult {
+    let name = ctx.text("function").unwrap_or_default();
+    let f = Es9Function::ALL
+        .iter()
+        .copied()
+        .find(|f| f.name().eq_ignore_ascii_case(&name))
+        .ok_or_else(|| format!("es9.post: unknown ES9+ function {name:?}"))?;
+    let mut body: Vec<u8> = match (ctx.text("body"), ctx.args.get("json")) {
+        (Some(b), _) => b.into_bytes(),
+        (None, Some(j)) => {
+            let v = serde_json::to_value(substitute_value(ctx, j)).map_err(|e| e.to_string())?;
+            v.to_string().into_bytes()
+        }
+        (None, None) => b"{}".to_vec(),
+    };
+    let mut json_body: Option<Value> = serde_json::from_slice(&body).ok();
+    if let Some(v) = json_body.as_mut() {
+        let mut address = String::new();
+        for m in ctx.mutations.clone() {
+            apply_json_mutation(ctx, &m, f.name(), v, &mut address)?;
+        }
+        body = v.to_string().into_bytes();
+    } else {
+        for m in ctx.mutations.clone() {
+            apply_bytes_mutation(&m, &mut body)?;
+        }
+    }
+    let content_type = ctx
+        .text("content_type")
+        .unwrap_or_else(|| "application/json;charset=UTF-8".into());
+    let admin = ctx
+        .text("admin_protocol")
+        .unwrap_or_else(|| "gsma/rsp/v2.5.0".into());
+    let (url, client) = raw_client(ctx)?;
+    let mut obs = Observation::default();
+    obs.messages.push(MessageRecord {
+        direction: "sent".into(),
+        interface: "ES9+".into(),
+        function: f.name().into(),
+        tree: None,
+        hex: None,
+        json: serde_json::from_slice(&body)
+            .ok()
+            .or_else(|| Some(Value::String(String::from_utf8_lossy(&body).into_owned()))),
+    });
+    let reply = client.request(
+        "POST",
+        &format!("{url}{}", f.path()),
+        &[
+            ("content-type", &content_type),
+            ("x-admin-protocol", &admin),
+        ],
+        &body,
+    );
+    match reply {
+        Ok(r) => {
+            obs.http_status = Some(r.status);
+            let v: Option<Value> = serde_json::from_slice(&r.body).ok();
+            if let Some(v) = &v {
+                if v["header"]["functionExecutionStatus"].is_object() {
+                    obs.status = Some(es2_status(v));
+                }
+            }
+            obs.messages.push(MessageRecord {
+                direction: "received".into(),
+                interface: "ES9+".into(),
+                function: f.name().into(),
+                tree: None,
+                hex: None,
+                json: v.or_else(|| {
+                    (!r.body.is_empty())
+                        .then(|| Value::String(String::from_utf8_lossy(&r.body).into_owned()))
+                }),
+            });
+        }
+        Err(e) => {
+            obs.no_response = true;
+            obs.dut_error = Some(e.to_string());
+        }
+    }
+    Ok(obs)
+}
+
+/// An HTTPS client to the SM-DP+ sending exactly the headers a step gives.
+fn raw_client(ctx: &Ctx<'_>) -> Result<(String, rsp_http::HttpClient), String> {
+    let mut c = rsp_http::ClientConfig::new(rsp_http::Trust::RspRole {
+        roots: ctx.world.spec.pki.ci_ders(),
+        role: rsp_crypto::cert::Role::DpTls,
+    });
+    c.timeout = ctx.world.spec.timeout;
+    c.admin_protocol = None;
+    c.resolve = ctx.world.spec.resolve.clone();
+    if let SmdpSide::Reference { handle, .. } = &ctx.world.smdp {
+        c.resolve
+            .push((crate::world::SMDP_ADDRESS.into(), handle.local_addr()));
+    }
+    let client = rsp_http::HttpClient::new(c).map_err(|e| e.to_string())?;
+    Ok((format!("https://{}", ctx.world.smdp.address()), client))
+}
+
+// ------------------------------------------------------------------ LPA
+
+/// The mutations of a step applied to the download's outgoing messages, and every message
+/// recorded for the report.
+struct StepHooks {
+    mutations: Vec<Mutation>,
+    vectors: Option<PathBuf>,
+    pki: std::sync::Arc<crate::world::Pki>,
+    log: std::rc::Rc<std::cell::RefCell<HookLog>>,
+}
+
+#[derive(Default)]
+struct HookLog {
+    messages: Vec<MessageRecord>,
+    errors: Vec<String>,
+    applied: usize,
+    /// The last ES10 answer that was an error alternative: (code, name).
+    es10_error: Option<(i64, String)>,
+}
+
+impl Hooks for StepHooks {
+    fn outgoing(&mut self, _step: Step, message: Outgoing<'_>) {
+        let mut log = self.log.borrow_mut();
+        match message {
+            Outgoing::Es10 { function, request } => {
+                for m in self.mutations.iter().filter(|m| applies(m, function)) {
+                    match apply_der_mutation(m, request, self.vectors.as_deref(), &self.pki) {
+                        Ok(()) => log.applied += 1,
+                        Err(e) => log.errors.push(format!("{function}: {e}")),
+                    }
+                }
+                log.messages
+                    .push(der_record("sent", "ES10", function, request));
+            }
+            Outgoing::Remote {
+                function,
+                address,
+                body,
+            } => {
+                for m in self
+                    .mutations
+                    .iter()
+                    .filter(|m| applies(m, function.name()))
+                {
+                    let r = json_mutation(m, body, address, self.vectors.as_deref(), &self.pki);
+                    match r {
+                        Ok(()) => log.applied += 1,
+                        Err(e) => log.errors.push(format!("{}: {e}", function.name())),
+                    }
+                }
+                log.messages.push(MessageRecord {
+                    direction: "sent".into(),
+                    interface: function.interface().into(),
+                    function: function.name().into(),
+                    tree: None,
+                    hex: None,
+                    json: Some(body.clone()),
+                });
+            }
+            Outgoing::BppPieces(pieces) => {
+                for m in self
+                    .mutations
+                    .iter()
+                    .filter(|m| applies(m, "LoadBoundProfilePackage"))
+                {
+                    // Pieces are addressed by `key = "<index>"`: the mutation applies to that one.
+                    let idx = m.key.as_deref().and_then(|k| k.parse::<usize>().ok());
+                    match idx.and_then(|i| pieces.get_mut(i)) {
+                        Some(p) => match apply_bytes_mutation(m, p) {
+                            Ok(()) => log.applied += 1,
+                            Err(e) => log.errors.push(e),
+                        },
+                        None => log.errors.push(
+                            "LoadBoundProfilePackage mutations need key = piece index".into(),
+                        ),
+                    }
+                }
+                log.messages.push(MessageRecord {
+                    direction: "sent".into(),
+                    interface: "ES10b".into(),
+                    function: "LoadBoundProfilePackage".into(),
+                    tree: None,
+                    hex: None,
+                    json: Some(json!({ "pieces": pieces.len(),
+                        "bytes": pieces.iter().map(Vec::len).sum::<usize>() })),
+                });
+            }
+        }
+    }
+
+    fn incoming(&mut self, _step: Step, message: Incoming<'_>) {
+        let mut log = self.log.borrow_mut();
+        match message {
+            Incoming::Es10 { function, response } => {
+                // The LPA forwards AuthenticateServer/PrepareDownload errors to the SM-DP+; the
+                // card's own answer is what an eUICC case judges.
+                if let Some(code) = error_alternative(response) {
+                    log.es10_error =
+                        Some((code, rsp_lpa::es10::result_name(function, code).into()));
+                }
+                log.messages
+                    .push(der_record("received", "ES10", function, response));
+            }
+            Incoming::Remote {
+                function,
+                status,
+                body,
+            } => log.messages.push(MessageRecord {
+                direction: "received".into(),
+                interface: function.interface().into(),
+                function: format!("{} (HTTP {status})", function.name()),
+                tree: None,
+                hex: None,
+                json: serde_json::from_slice(body).ok(),
+            }),
+        }
+    }
+}
+
+fn applies(m: &Mutation, function: &str) -> bool {
+    m.on.as_deref()
+        .is_none_or(|on| on.eq_ignore_ascii_case(function))
+}
+
+/// A DER message for the report: its named tree (when a schema type matches its tag) and hex.
+pub fn der_record(direction: &str, interface: &str, function: &str, der: &[u8]) -> MessageRecord {
+    MessageRecord {
+        direction: direction.into(),
+        interface: interface.into(),
+        function: function.into(),
+        tree: tree_of(der),
+        hex: Some(hex::encode_upper(der)),
+        json: None,
+    }
+}
+
+/// The codec's named tree of a DER message, secrets masked.
+pub fn tree_of(der: &[u8]) -> Option<String> {
+    let tlv = Tlv::parse(der).ok()?;
+    let opts = PrettyOptions::default();
+    let mut fallback = None;
+    for ty in schema::by_tag(tlv.tag()) {
+        let d = rsp_codec::named::decode(ty, &tlv);
+        let text = rsp_codec::named::pretty(&d.root, &opts);
+        if d.is_valid() {
+            return Some(text);
+        }
+        fallback.get_or_insert(text);
+    }
+    fallback
+}
+
+fn source_of(ctx: &Ctx<'_>) -> Result<Source, String> {
+    let kind = ctx
+        .text("source")
+        .unwrap_or_else(|| "activation_code".into());
+    match kind.as_str() {
+        "activation_code" => {
+            let text = ctx
+                .text("activation_code")
+                .or_else(|| ctx.var("activation_code"))
+                .ok_or("no activation code: give one or make an order first")?;
+            let ac = ActivationCode::parse(&text, &ParseOptions::lab())
+                .map_err(|e| format!("activation code: {e}"))?;
+            Ok(Source::ActivationCode(ac))
+        }
+        "default_smdp" => Ok(Source::DefaultSmdp {
+            address: ctx.world.smdp.address(),
+        }),
+        "event" => Ok(Source::Event {
+            address: ctx
+                .var("event_address")
+                .unwrap_or_else(|| ctx.world.smdp.address()),
+            event_id: Secret::new(
+                ctx.var("event_id")
+                    .ok_or("no event: run lpa.discover first")?,
+            ),
+        }),
+        other => Err(format!(
+            "source {other:?}: activation_code, default_smdp or event"
+        )),
+    }
+}
+
+fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
+    let until = match ctx.text("until") {
+        Some(u) => Some(Step::from_name(&u).ok_or_else(|| {
+            format!(
+                "until {u:?}: one of {}",
+                Step::ALL.map(Step::name).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let log = std::rc::Rc::new(std::cell::RefCell::new(HookLog::default()));
+    let hooks = StepHooks {
+        mutations: ctx.mutations.clone(),
+        vectors: ctx.vectors.clone(),
+        pki: ctx.world.spec.pki.clone(),
+        log: log.clone(),
+    };
+    if start {
+        ctx.world.end_download();
+        let source = match source_of(ctx) {
+            Ok(s) => s,
+            // The LPA refusing a malformed activation code is its observable behaviour.
+            Err(e) if e.starts_with("activation code:") => {
+                let mut obs = Observation {
+                    outcome: Some("ac_refused".into()),
+                    ..Observation::default()
+                };
+                obs.notes.push(e);
+                return Ok(obs);
+            }
+            Err(e) => return Err(e),
+        };
+        let consent = match ctx.text("consent").as_deref() {
+            None | Some("accept") => Consent::Accept,
+            Some("reject") => Consent::Reject,
+            Some("postpone") => Consent::Postpone,
+            Some("timeout") => Consent::Timeout,
+            Some(o) => return Err(format!("consent {o:?}: accept, reject, postpone, timeout")),
+        };
+        // `cc = ""` is the user entering no code at all.
+        let cc = ctx
+            .text("cc")
+            .or_else(|| ctx.var("cc"))
+            .filter(|c| !c.is_empty());
+        let options = DownloadOptions {
+            confirmation_code: cc.map(Secret::new),
+            consent,
+            check_metadata: ctx.flag("check_metadata", true),
+            send_notification: ctx.flag("notify", true),
+            ..DownloadOptions::default()
+        };
+        let card = ctx.world.card.take().ok_or("the card is in use")?;
+        let server = ctx.world.https.take().ok_or("the LPA client is in use")?;
+        ctx.world.download = Some(Download::owning(card, server, source, options));
+    }
+    let download = ctx
+        .world
+        .download
+        .as_mut()
+        .ok_or("no download in progress (start one with lpa.download)")?;
+    // The hooks of this step only: a later step brings its own mutations.
+    download.set_hooks(hooks);
+    let mut obs = Observation::default();
+    let result = loop {
+        let Some(next) = download.next_step() else {
+            break Ok(());
+        };
+        let r = download.step();
+        if let Err(e) = r {
+            break Err(e);
+        }
+        if Some(next) == until {
+            break Ok(());
+        }
+    };
+    obs.facts.insert(
+        "next_step".into(),
+        download
+            .next_step()
+            .map(Step::name)
+            .unwrap_or("finished")
+            .to_owned(),
+    );
+    let pir_failed = download
+        .pir()
+        .and_then(|p| pir_error(p).ok())
+        .is_some_and(|e| e.is_some());
+    if let Some(pir) = download.pir() {
+        obs.pir = pir_error(pir).ok();
+        obs.messages.push(der_record(
+            "received",
+            "ES10b",
+            "ProfileInstallationResult",
+            pir,
+        ));
+    }
+    match result {
+        Ok(()) => {
+            obs.status = Some(ObservedStatus::Success);
+            if download.next_step().is_none() {
+                obs.outcome = Some(
+                    if pir_failed {
+                        "install_failed"
+                    } else {
+                        "installed"
+                    }
+                    .into(),
+                );
+            }
+        }
+        Err(e) => observe_download_error(&mut obs, e),
+    }
+    let l = std::mem::take(&mut *log.borrow_mut());
+    if obs.result.is_none() {
+        obs.result = l.es10_error;
+    }
+    obs.messages.extend(l.messages);
+    if !l.errors.is_empty() {
+        obs.harness_error = Some(format!("mutation not applied: {}", l.errors.join("; ")));
+    } else if l.applied == 0 && !ctx.mutations.is_empty() {
+        obs.harness_error = Some("no message of the step matched the mutations".into());
+    }
+    Ok(obs)
+}
+
+fn observe_download_error(obs: &mut Observation, e: DownloadError) {
+    obs.notes.push(e.to_string());
+    match e {
+        DownloadError::Remote(r) => observe_remote(obs, r),
+        DownloadError::Card { source, .. } => observe_es10(obs, source),
+        DownloadError::Cancelled { reason, .. } => {
+            obs.outcome = Some(format!("cancelled:{}", reason.name()));
+            obs.status = Some(ObservedStatus::Success);
+        }
+        DownloadError::InstallationFailed { .. } => {
+            obs.outcome = Some("install_failed".into());
+        }
+        DownloadError::ConfirmationCodeRequired => {
+            obs.outcome = Some("confirmation_code_required".into());
+        }
+        DownloadError::Protocol { step, detail } => {
+            obs.dut_error = Some(format!("{}: {detail}", step.name()));
+        }
+        DownloadError::Finished => obs.harness_error = Some("the download had finished".into()),
+    }
+}
+
+fn observe_remote(obs: &mut Observation, e: RemoteError) {
+    match e {
+        RemoteError::Failed {
+            subject, reason, ..
+        } => {
+            obs.status = Some(ObservedStatus::Failed { subject, reason });
+            obs.http_status = Some(200);
+        }
+        RemoteError::HttpStatus { status, body, .. } => {
+            obs.http_status = Some(status);
+            obs.dut_error = Some(format!("HTTP {status}: {body}"));
+        }
+        RemoteError::Malformed { function, detail } => {
+            obs.dut_error = Some(format!("{function}: malformed answer: {detail}"));
+        }
+        RemoteError::Server { function, source } => {
+            obs.no_response = true;
+            obs.dut_error = Some(format!("{function}: {source}"));
+        }
+    }
+}
+
+fn observe_es10(obs: &mut Observation, e: Es10Error) {
+    match e {
+        Es10Error::Rejected { code, name, .. } => obs.result = Some((code, name.to_owned())),
+        Es10Error::Card(rsp_lpa::CardError::Status { sw, .. }) => {
+            obs.sw = Some(sw);
+            obs.dut_error = Some(format!("status word {sw:04X}"));
+        }
+        other => obs.dut_error = Some(other.to_string()),
+    }
+}
+
+fn lpa_cancel(ctx: &mut Ctx<'_>) -> ActionResult {
+    let name = ctx.text("reason").unwrap_or_default();
+    let reason = CancelReason::ALL
+        .into_iter()
+        .find(|r| r.name() == name)
+        .ok_or_else(|| format!("reason {name:?}: a CancelSessionReason name"))?;
+    let download = ctx
+        .world
+        .download
+        .as_mut()
+        .ok_or("no download in progress")?;
+    let mut obs = Observation::default();
+    match download.cancel(reason) {
+        Ok(()) => obs.status = Some(ObservedStatus::Success),
+        Err(e) => observe_download_error(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+fn lpa_discover(ctx: &mut Ctx<'_>) -> ActionResult {
+    ctx.world.end_download();
+    let world = &mut *ctx.world;
+    let card = world.card.as_mut().ok_or("no card")?;
+    let server = world.https.as_mut().ok_or("no LPA client")?;
+    let mut stats = ServerStats::default();
+    let mut obs = Observation::default();
+    let smds = world
+        .spec
+        .smds_dut
+        .clone()
+        .unwrap_or_else(|| SMDS_ADDRESS.to_owned());
+    match rsp_lpa::discovery::discover(
+        card,
+        server.as_mut(),
+        &mut stats,
+        &smds,
+        &rsp_lpa::download::default_device_info(),
+    ) {
+        Ok(events) => {
+            obs.status = Some(ObservedStatus::Success);
+            obs.facts.insert("events".into(), events.len().to_string());
+            if let Some(e) = events.first() {
+                let id = e.event_id.expose().to_owned();
+                world.secrets.push(id.clone());
+                world.vars.insert("event_id".into(), id);
+                world
+                    .vars
+                    .insert("event_address".into(), e.rsp_server_address.clone());
+                obs.facts
+                    .insert("event_address".into(), e.rsp_server_address.clone());
+            }
+        }
+        Err(rsp_lpa::discovery::DiscoveryError::Remote(r)) => observe_remote(&mut obs, r),
+        Err(rsp_lpa::discovery::DiscoveryError::Card(c)) => observe_es10(&mut obs, c),
+        Err(other) => obs.dut_error = Some(other.to_string()),
+    }
+    Ok(obs)
+}
+
+fn lpa_notifications(ctx: &mut Ctx<'_>) -> ActionResult {
+    ctx.world.end_download();
+    let world = &mut *ctx.world;
+    let card = world.card.as_mut().ok_or("no card")?;
+    let server = world.https.as_mut().ok_or("no LPA client")?;
+    let mut stats = ServerStats::default();
+    let policy = RetryPolicy {
+        attempts: 2,
+        backoff: std::time::Duration::ZERO,
+        sleep: |_| {},
+    };
+    let mut obs = Observation::default();
+    match notifications::process(card, server.as_mut(), &mut stats, None, true, &policy) {
+        Ok(deliveries) => {
+            let sent = deliveries.iter().filter(|d| d.outcome.is_ok()).count();
+            obs.facts.insert("sent".into(), sent.to_string());
+            obs.facts
+                .insert("failed".into(), (deliveries.len() - sent).to_string());
+            for d in &deliveries {
+                obs.notes.push(format!(
+                    "seq {} {:?} → {}: {:?}",
+                    d.seq_number, d.event, d.address, d.outcome
+                ));
+            }
+            obs.status = Some(ObservedStatus::Success);
+        }
+        Err(e) => observe_es10(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+// ------------------------------------------------------------------ ES10 direct
+
+fn with_card<R>(
+    ctx: &mut Ctx<'_>,
+    f: impl FnOnce(&mut rsp_lpa::Card<crate::world::CardTransport>) -> R,
+) -> Result<R, String> {
+    let card = ctx.world.card().ok_or("no card")?;
+    Ok(f(card))
+}
+
+fn es10_outcome(obs: &mut Observation, r: Result<(), Es10Error>) {
+    match r {
+        Ok(()) => obs.result = Some((0, "ok".into())),
+        Err(e) => observe_es10(obs, e),
+    }
+}
+
+fn es10_info(ctx: &mut Ctx<'_>) -> ActionResult {
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| -> Result<BTreeMap<String, String>, Es10Error> {
+        let mut f = BTreeMap::new();
+        let info1 = card.euicc_info1()?;
+        let info2 = card.euicc_info2()?;
+        f.insert("eid".into(), card.eid()?.to_digits());
+        let a = card.configured_addresses()?;
+        f.insert(
+            "default_dp_address".into(),
+            a.default_dp_address.unwrap_or_default(),
+        );
+        f.insert(
+            "root_ds_address".into(),
+            a.root_ds_address.unwrap_or_default(),
+        );
+        let t = Tlv::parse(&info2).map_err(|e| Es10Error::Malformed {
+            function: "GetEUICCInfo2",
+            detail: e.to_string(),
+        })?;
+        if let Some(v) = t
+            .children()
+            .iter()
+            .find(|c| c.tag() == Tag::of(0x82))
+            .and_then(Tlv::content)
+        {
+            f.insert(
+                "svn".into(),
+                v.iter().map(u8::to_string).collect::<Vec<_>>().join("."),
+            );
+        }
+        f.insert("info1_bytes".into(), info1.len().to_string());
+        Ok(f)
+    })?;
+    match r {
+        Ok(f) => {
+            obs.result = Some((0, "ok".into()));
+            obs.facts = f;
+        }
+        Err(e) => observe_es10(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+fn es10_challenge(ctx: &mut Ctx<'_>) -> ActionResult {
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| -> Result<(usize, bool), Es10Error> {
+        let a = card.euicc_challenge()?;
+        let b = card.euicc_challenge()?;
+        Ok((a.len(), a != b))
+    })?;
+    match r {
+        Ok((len, fresh)) => {
+            obs.result = Some((0, "ok".into()));
+            obs.facts.insert("challenge_length".into(), len.to_string());
+            obs.facts.insert("fresh".into(), fresh.to_string());
+        }
+        Err(e) => observe_es10(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+fn es10_profiles(ctx: &mut Ctx<'_>) -> ActionResult {
+    let iccid = ctx.text("iccid").or_else(|| ctx.var("iccid"));
+    let filter = match ctx.args.get("class").and_then(toml::Value::as_integer) {
+        Some(c) => ProfileFilter::Class(c),
+        None => ProfileFilter::All,
+    };
+    let mut obs = Observation::default();
+    match with_card(ctx, |card| card.profiles(&filter))? {
+        Ok(list) => {
+            obs.result = Some((0, "ok".into()));
+            obs.facts.insert("profiles".into(), list.len().to_string());
+            if let Some(want) = iccid {
+                match list.iter().find(|p| p.iccid.as_deref() == Some(&want)) {
+                    Some(p) => {
+                        let state = match p.state {
+                            Some(1) => "enabled",
+                            Some(0) => "disabled",
+                            _ => "unknown",
+                        };
+                        obs.facts.insert("profile.state".into(), state.into());
+                        if let Some(c) = p.class {
+                            obs.facts.insert("profile.class".into(), c.to_string());
+                        }
+                        obs.facts.insert(
+                            "profile.nickname".into(),
+                            p.nickname.clone().unwrap_or_default(),
+                        );
+                    }
+                    None => {
+                        obs.facts.insert("profile.state".into(), "absent".into());
+                    }
+                }
+            }
+        }
+        Err(e) => observe_es10(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+fn profile_id(ctx: &Ctx<'_>) -> Result<ProfileId, String> {
+    let iccid = ctx.iccid_arg()?;
+    ProfileId::parse(&iccid).map_err(|e| format!("iccid {iccid:?}: {e}"))
+}
+
+fn es10_state_change(ctx: &mut Ctx<'_>, name: &str) -> ActionResult {
+    let id = profile_id(ctx)?;
+    let refresh = ctx.flag("refresh", false);
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| match name {
+        "es10.enable" => card.enable_profile(&id, refresh),
+        "es10.disable" => card.disable_profile(&id, refresh),
+        _ => card.delete_profile(&id),
+    })?;
+    es10_outcome(&mut obs, r);
+    Ok(obs)
+}
+
+fn es10_nickname(ctx: &mut Ctx<'_>) -> ActionResult {
+    let iccid = ctx.iccid_arg()?;
+    let iccid = Iccid::parse(&iccid).map_err(|e| format!("iccid: {e}"))?;
+    let nickname = ctx.text("nickname").unwrap_or_default();
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| card.set_nickname(&iccid, &nickname))?;
+    es10_outcome(&mut obs, r);
+    Ok(obs)
+}
+
+fn es10_memory_reset(ctx: &mut Ctx<'_>) -> ActionResult {
+    let options = ResetOptions {
+        delete_operational_profiles: ctx.flag("operational", false),
+        delete_field_loaded_test_profiles: ctx.flag("test", false),
+        reset_default_smdp_address: ctx.flag("default_address", false),
+    };
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| card.memory_reset(options))?;
+    es10_outcome(&mut obs, r);
+    Ok(obs)
+}
+
+fn es10_set_default_address(ctx: &mut Ctx<'_>) -> ActionResult {
+    let address = ctx.text("address").unwrap_or_default();
+    let mut obs = Observation::default();
+    let r = with_card(ctx, |card| card.set_default_dp_address(&address))?;
+    es10_outcome(&mut obs, r);
+    Ok(obs)
+}
+
+fn es10_notifications(ctx: &mut Ctx<'_>) -> ActionResult {
+    let mut obs = Observation::default();
+    match with_card(ctx, |card| card.list_notifications(None))? {
+        Ok(list) => {
+            obs.result = Some((0, "ok".into()));
+            obs.facts
+                .insert("notifications".into(), list.len().to_string());
+            let events: Vec<String> = list
+                .iter()
+                .map(|n| {
+                    n.event()
+                        .map(|e| format!("{e:?}"))
+                        .unwrap_or_else(|| "?".into())
+                })
+                .collect();
+            obs.facts.insert("events".into(), events.join(","));
+        }
+        Err(e) => observe_es10(&mut obs, e),
+    }
+    Ok(obs)
+}
+
+fn es10_raw(ctx: &mut Ctx<'_>) -> ActionResult {
+    let text = ctx.text("hex").unwrap_or_default();
+    let mut request =
+        hex::decode(text.replace(' ', "")).map_err(|e| format!("es10.raw hex: {e}"))?;
+    let pki = ctx.world.spec.pki.clone();
+    for m in ctx.mutations.clone() {
+        apply_der_mutation(&m, &mut request, ctx.vectors.as_deref(), &pki)?;
+    }
+    let mut obs = Observation::default();
+    obs.messages
+        .push(der_record("sent", "ES10", "raw", &request));
+    let r = with_card(ctx, |card| card.es10_raw(&request))?;
+    match r {
+        Ok(resp) => {
+            obs.sw = Some(resp.sw);
+            if !resp.data.is_empty() {
+                obs.messages
+                    .push(der_record("received", "ES10", "raw", &resp.data));
+                if let Some(code) = result_code(&resp.data) {
+                    obs.result = Some((code, if code == 0 { "ok" } else { "error" }.into()));
+                }
+            }
+        }
+        Err(e) => obs.dut_error = Some(e.to_string()),
+    }
+    Ok(obs)
+}
+
+/// The code of an answer's error alternative: `BFxx { A1 { …, 02 code } }` (AuthenticateServer,
+/// PrepareDownload) or `BFxx { 81 code }`.
+fn error_alternative(answer: &[u8]) -> Option<i64> {
+    let t = Tlv::parse(answer).ok()?;
+    let first = t.children().first()?;
+    if first.tag() == Tag::of(0x81) && !first.is_constructed() {
+        return rsp_codec::der::decode_integer(first.content()?).ok();
+    }
+    if first.tag() == Tag::of(0xA1) {
+        let code = first.children().iter().find(|c| c.tag() == Tag::of(0x02))?;
+        return rsp_codec::der::decode_integer(code.content()?).ok();
+    }
+    None
+}
+
+/// The result code of a simple ES10 answer: `BFxx { 80 result }` or `BFxx { 81 error }`.
+fn result_code(answer: &[u8]) -> Option<i64> {
+    let t = Tlv::parse(answer).ok()?;
+    let first = t.children().first()?;
+    if first.tag() == Tag::of(0x80) || first.tag() == Tag::of(0x81) {
+        return rsp_codec::der::decode_integer(first.content()?).ok();
+    }
+    None
+}
+
+// ------------------------------------------------------------------ UICC side, card
+
+/// One command on the basic channel, GET RESPONSE followed.
+fn basic(
+    t: &mut crate::world::CardTransport,
+    command: CommandApdu,
+) -> Result<rsp_codec::apdu::ResponseApdu, String> {
+    use rsp_codec::apdu::Transport as _;
+    let mut r = t.exchange(&command).map_err(|e| e.to_string())?;
+    let mut data = std::mem::take(&mut r.data);
+    let mut rounds = 0;
+    while r.sw1() == sw::MORE_DATA && rounds < 64 {
+        rounds += 1;
+        let le = match r.sw2() {
+            0 => 256,
+            n => usize::from(n),
+        };
+        r = t
+            .exchange(&CommandApdu::new(0, 0xC0, 0, 0).with_le(le))
+            .map_err(|e| e.to_string())?;
+        data.extend_from_slice(&r.data);
+    }
+    r.data = data;
+    Ok(r)
+}
+
+fn uicc_read_imsi(ctx: &mut Ctx<'_>) -> ActionResult {
+    let mut obs = Observation::default();
+    let expected = ctx.var("imsi");
+    let card = ctx.world.card().ok_or("no card")?;
+    let t = card.transport_mut();
+    let select_fid = |fid: [u8; 2]| CommandApdu::new(0, 0xA4, 0x00, 0x0C).with_data(fid.to_vec());
+    let step = |obs: &mut Observation, what: &str, r: &rsp_codec::apdu::ResponseApdu| -> bool {
+        obs.notes.push(format!("{what}: {}", sw::describe(r.sw)));
+        if r.sw != sw::OK {
+            obs.sw = Some(r.sw);
+            return false;
+        }
+        true
+    };
+    let r = basic(t, select_fid([0x3F, 0x00]))?;
+    if !step(&mut obs, "SELECT MF", &r) {
+        return Ok(obs);
+    }
+    let r = basic(t, select_fid([0x2F, 0x00]))?;
+    if !step(&mut obs, "SELECT EF.DIR", &r) {
+        return Ok(obs);
+    }
+    let rec = basic(t, CommandApdu::new(0, 0xB2, 1, 4).with_le(0))?;
+    if !step(&mut obs, "READ RECORD EF.DIR", &rec) {
+        return Ok(obs);
+    }
+    let aid = Tlv::parse_prefix(&rec.data)
+        .ok()
+        .and_then(|(t, _)| {
+            t.children()
+                .iter()
+                .find(|c| c.tag() == Tag::of(0x4F))
+                .and_then(Tlv::content)
+                .map(<[u8]>::to_vec)
+        })
+        .ok_or("EF.DIR record 1 has no AID")?;
+    let r = basic(
+        t,
+        CommandApdu::new(0, 0xA4, 0x04, 0x04)
+            .with_data(aid)
+            .with_le(0),
+    )?;
+    if !step(&mut obs, "SELECT ADF.USIM", &r) {
+        return Ok(obs);
+    }
+    let r = basic(t, select_fid([0x6F, 0x07]))?;
+    if !step(&mut obs, "SELECT EF.IMSI", &r) {
+        return Ok(obs);
+    }
+    let r = basic(t, CommandApdu::new(0, 0xB0, 0, 0).with_le(9))?;
+    if !step(&mut obs, "READ BINARY EF.IMSI", &r) {
+        return Ok(obs);
+    }
+    obs.sw = Some(r.sw);
+    let imsi = imsi_digits(&r.data);
+    if let Some(want) = expected {
+        obs.facts
+            .insert("imsi_matches".into(), (imsi == want).to_string());
+    }
+    obs.facts.insert("imsi".into(), imsi);
+    Ok(obs)
+}
+
+/// EF.IMSI (TS 31.102 4.2.2): length, then digits nibble-swapped with the parity nibble first.
+fn imsi_digits(ef: &[u8]) -> String {
+    let Some((&len, rest)) = ef.split_first() else {
+        return String::new();
+    };
+    let rest = &rest[..usize::from(len).min(rest.len())];
+    let mut digits = String::new();
+    for (i, b) in rest.iter().enumerate() {
+        let (lo, hi) = (b & 0x0F, b >> 4);
+        if i > 0 && lo < 10 {
+            digits.push(char::from(b'0' + lo));
+        }
+        if hi < 10 {
+            digits.push(char::from(b'0' + hi));
+        }
+    }
+    digits
+}
+
+fn euicc_reset(ctx: &mut Ctx<'_>) -> ActionResult {
+    ctx.world.end_download();
+    let card = ctx.world.card.take().ok_or("no card")?;
+    let mut transport = card.close().map_err(|e| e.to_string())?;
+    use rsp_codec::apdu::Transport as _;
+    let atr = transport.reset().map_err(|e| format!("reset: {e}"))?;
+    let card = rsp_lpa::Card::open(transport, rsp_lpa::CardOptions::default())
+        .map_err(|e| format!("open ISD-R after reset: {e}"))?;
+    ctx.world.card = Some(card);
+    let mut obs = Observation::default();
+    obs.facts.insert("atr".into(), hex::encode_upper(atr));
+    Ok(obs)
+}
+
+// ------------------------------------------------------------------ ES12
+
+fn es12_client(ctx: &Ctx<'_>) -> Result<rsp_smdp::es12_client::HttpEventRegistrar, String> {
+    let pki = &ctx.world.spec.pki;
+    let tls = &pki
+        .set
+        .curve(rsp_crypto::Curve::NistP256)
+        .ok_or("no NIST set")?
+        .dp_tls;
+    let mut c = rsp_http::ClientConfig::new(rsp_http::Trust::RspRole {
+        roots: pki.ci_ders(),
+        role: rsp_crypto::cert::Role::DsTls,
+    });
+    c.client_identity = Some(rsp_http::ClientIdentity {
+        cert_chain_der: rsp_http::load_certificates(&tls.path).map_err(|e| e.to_string())?,
+        key_der: rsp_http::load_private_key(tls.key_path.as_ref().ok_or("no DPtls key")?)
+            .map_err(|e| e.to_string())?,
+    });
+    let mut resolve = ctx.world.spec.resolve.clone();
+    if let Some(s) = &ctx.world.smds {
+        let es12 = s.es12.as_ref().ok_or("the SM-DS has no ES12 listener")?;
+        resolve.push((SMDS_ADDRESS.into(), es12.local_addr()));
+    }
+    c.resolve = resolve;
+    c.timeout = ctx.world.spec.timeout;
+    Ok(rsp_smdp::es12_client::HttpEventRegistrar::new(
+        rsp_http::HttpClient::new(c).map_err(|e| e.to_string())?,
+    ))
+}
+
+fn smds_address(ctx: &Ctx<'_>) -> String {
+    ctx.world
+        .spec
+        .smds_dut
+        .clone()
+        .unwrap_or_else(|| SMDS_ADDRESS.to_owned())
+}
+
+fn es12_observe(obs: &mut Observation, r: Result<(), rsp_smdp::es12_client::Es12Error>) {
+    match r {
+        Ok(()) => obs.status = Some(ObservedStatus::Success),
+        Err(rsp_smdp::es12_client::Es12Error::Refused { reason, .. }) => {
+            // The registrar keeps the SM-DS's status in its text: "subject/reason …".
+            let code = reason
+                .split_whitespace()
+                .find(|w| w.contains('/'))
+                .unwrap_or_default()
+                .trim_matches(|c: char| !c.is_ascii_digit() && c != '.' && c != '/');
+            let (s, r) = code.split_once('/').unwrap_or(("?", "?"));
+            obs.status = Some(ObservedStatus::Failed {
+                subject: s.to_owned(),
+                reason: r.to_owned(),
+            });
+            obs.notes.push(reason);
+        }
+        Err(e) => {
+            obs.no_response = true;
+            obs.dut_error = Some(e.to_string());
+        }
+    }
+}
+
+fn es12_register(ctx: &mut Ctx<'_>) -> ActionResult {
+    use rsp_smdp::es12_client::EventRegistrar as _;
+    let event_id = ctx.text("event_id").unwrap_or_else(|| {
+        format!(
+            "EV-{:016X}",
+            ctx.world.spec.seed.wrapping_mul(0xD6E8_FEB8_6659_FD93)
+        )
+    });
+    let eid = match ctx.text("eid") {
+        Some(e) => e,
+        None => ctx.world_card_eid()?,
+    };
+    let smdp = ctx
+        .text("smdp_address")
+        .unwrap_or_else(|| ctx.world.smdp.address());
+    ctx.secret(&event_id);
+    let request: rsp_codec::json::RegisterEventRequest = serde_json::from_value(json!({
+        "header": {"functionRequesterIdentifier": "rspcheck-smdp", "functionCallIdentifier": "1"},
+        "eid": eid, "rspServerAddress": smdp, "eventId": event_id, "forwardingIndicator": false
+    }))
+    .map_err(|e| format!("RegisterEvent request: {e}"))?;
+    let mut client = es12_client(ctx)?;
+    let mut obs = Observation::default();
+    es12_observe(&mut obs, client.register(&smds_address(ctx), &request));
+    ctx.world.vars.insert("event_id".into(), event_id);
+    Ok(obs)
+}
+
+fn es12_delete(ctx: &mut Ctx<'_>) -> ActionResult {
+    use rsp_smdp::es12_client::EventRegistrar as _;
+    let event_id = ctx
+        .text("event_id")
+        .or_else(|| ctx.var("event_id"))
+        .ok_or("no event_id")?;
+    let eid = match ctx.text("eid") {
+        Some(e) => e,
+        None => ctx.world_card_eid()?,
+    };
+    let request: rsp_codec::json::DeleteEventRequest = serde_json::from_value(json!({
+        "header": {"functionRequesterIdentifier": "rspcheck-smdp", "functionCallIdentifier": "2"},
+        "eid": eid, "eventId": event_id
+    }))
+    .map_err(|e| format!("DeleteEvent request: {e}"))?;
+    let mut client = es12_client(ctx)?;
+    let mut obs = Observation::default();
+    es12_observe(&mut obs, client.delete(&smds_address(ctx), &request));
+    Ok(obs)
+}
+
+// ------------------------------------------------------------------ mutations
+
+/// `$name` in string arguments becomes the variable's value.
+pub fn substitute_value(ctx: &Ctx<'_>, v: &toml::Value) -> toml::Value {
+    substitute(&ctx.world.vars, v)
+}
+
+pub fn substitute(vars: &BTreeMap<String, String>, v: &toml::Value) -> toml::Value {
+    match v {
+        toml::Value::String(s) => match s.strip_prefix('$').and_then(|n| vars.get(n)) {
+            Some(val) => toml::Value::String(val.clone()),
+            None => v.clone(),
+        },
+        toml::Value::Table(t) => toml::Value::Table(
+            t.iter()
+                .map(|(k, v)| (k.clone(), substitute(vars, v)))
+                .collect(),
+        ),
+        toml::Value::Array(a) => {
+            toml::Value::Array(a.iter().map(|v| substitute(vars, v)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn apply_json_mutation(
+    ctx: &Ctx<'_>,
+    m: &Mutation,
+    function: &str,
+    body: &mut Value,
+    address: &mut String,
+) -> Result<(), String> {
+    if !applies(m, function) {
+        return Ok(());
+    }
+    json_mutation(
+        m,
+        body,
+        address,
+        ctx.vectors.as_deref(),
+        &ctx.world.spec.pki,
+    )
+}
+
+fn json_mutation(
+    m: &Mutation,
+    body: &mut Value,
+    _address: &mut String,
+    vectors: Option<&std::path::Path>,
+    pki: &crate::world::Pki,
+) -> Result<(), String> {
+    match m.op {
+        MutationOp::JsonSet => {
+            let key = m.key.as_deref().unwrap_or_default();
+            let value =
+                serde_json::to_value(m.value.clone().unwrap_or(toml::Value::Boolean(false)))
+                    .map_err(|e| e.to_string())?;
+            body.as_object_mut()
+                .ok_or("the body is not a JSON object")?
+                .insert(key.to_owned(), value);
+            Ok(())
+        }
+        MutationOp::JsonRemove => {
+            let key = m.key.as_deref().unwrap_or_default();
+            body.as_object_mut()
+                .ok_or("the body is not a JSON object")?
+                .remove(key)
+                .map(|_| ())
+                .ok_or_else(|| format!("no key {key:?} to remove"))
+        }
+        _ => {
+            let field = m
+                .field
+                .as_deref()
+                .ok_or("a DER mutation of a JSON message needs `field` (the base64 key)")?;
+            let b64 = body[field]
+                .as_str()
+                .ok_or_else(|| format!("no base64 field {field:?}"))?;
+            let mut der = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| format!("{field}: {e}"))?;
+            apply_der_mutation(m, &mut der, vectors, pki)?;
+            body[field] = json!(base64::engine::general_purpose::STANDARD.encode(der));
+            Ok(())
+        }
+    }
+}
+
+fn apply_bytes_mutation(m: &Mutation, bytes: &mut Vec<u8>) -> Result<(), String> {
+    match m.op {
+        MutationOp::Truncate => {
+            bytes.truncate(m.keep.unwrap_or(0));
+            Ok(())
+        }
+        MutationOp::Raw => {
+            *bytes = hex::decode(m.hex.as_deref().unwrap_or_default().replace(' ', ""))
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        other => Err(format!("{other:?} needs a DER message")),
+    }
+}
+
+/// Applies a mutation to a DER message, addressed by codec path.
+pub fn apply_der_mutation(
+    m: &Mutation,
+    der: &mut Vec<u8>,
+    vectors: Option<&std::path::Path>,
+    pki: &crate::world::Pki,
+) -> Result<(), String> {
+    if matches!(m.op, MutationOp::Truncate | MutationOp::Raw) {
+        return apply_bytes_mutation(m, der);
+    }
+    let path = m.path.as_deref().ok_or("the mutation needs a path")?;
+    let type_name = path.split('.').next().unwrap_or_default();
+    let ty = schema::lookup(type_name).ok_or_else(|| format!("unknown type {type_name}"))?;
+    let mut root = Tlv::parse(der).map_err(|e| format!("message: {e}"))?;
+    let hex_of = |h: &Option<String>| -> Result<Vec<u8>, String> {
+        hex::decode(h.as_deref().unwrap_or_default().replace(' ', "")).map_err(|e| e.to_string())
+    };
+    match m.op {
+        MutationOp::Set => {
+            let value = if let Some(i) = m.int {
+                FieldValue::Integer(i)
+            } else if let Some(t) = &m.text {
+                FieldValue::Text(t.clone())
+            } else {
+                FieldValue::Bytes(hex_of(&m.hex)?)
+            };
+            cpath::set(ty, &mut root, path, value).map_err(|e| e.to_string())?;
+        }
+        MutationOp::Remove => {
+            cpath::remove(ty, &mut root, path).map_err(|e| e.to_string())?;
+        }
+        MutationOp::Insert => {
+            let tlv = Tlv::parse(&hex_of(&m.hex)?).map_err(|e| format!("hex TLV: {e}"))?;
+            cpath::insert(ty, &mut root, path, tlv).map_err(|e| e.to_string())?;
+        }
+        MutationOp::CorruptSignature => {
+            // A signature field, or a certificate (its last leaf is the signature BIT STRING).
+            let mut node = cpath::get(ty, &root, path)
+                .map_err(|e| e.to_string())?
+                .clone();
+            flip_last_leaf_byte(&mut node).ok_or("nothing to corrupt: the field is empty")?;
+            cpath::set_tlv(ty, &mut root, path, node).map_err(|e| e.to_string())?;
+        }
+        MutationOp::ReplaceCert => {
+            let cert = certificate(m.cert.as_deref().unwrap_or_default(), vectors, pki)?;
+            let tlv = Tlv::parse(&cert).map_err(|e| format!("certificate: {e}"))?;
+            cpath::set_tlv(ty, &mut root, path, tlv).map_err(|e| e.to_string())?;
+        }
+        _ => return Err(format!("{:?} does not apply to DER", m.op)),
+    }
+    *der = root.encode();
+    Ok(())
+}
+
+/// Flips the lowest bit of the last content byte of the last primitive TLV under `t`.
+fn flip_last_leaf_byte(t: &mut Tlv) -> Option<()> {
+    t.mark_edited();
+    if t.is_constructed() {
+        return flip_last_leaf_byte(t.children_mut().last_mut()?);
+    }
+    let mut content = t.content()?.to_vec();
+    *content.last_mut()? ^= 0x01;
+    *t = Tlv::primitive(t.tag(), content);
+    Some(())
+}
+
+/// A certificate by name: `pki:<entry>` from the world's PKI (NIST set), or a DER file
+/// relative to the vectors folder.
+fn certificate(
+    name: &str,
+    vectors: Option<&std::path::Path>,
+    pki: &crate::world::Pki,
+) -> Result<Vec<u8>, String> {
+    if let Some(entry) = name.strip_prefix("pki:") {
+        let set = pki
+            .set
+            .curve(rsp_crypto::Curve::NistP256)
+            .ok_or("no NIST set")?;
+        let cert = match entry {
+            "dp_auth" => &set.dp_auth.cert,
+            "dp_pb" => &set.dp_pb.cert,
+            "dp_tls" => &set.dp_tls.cert,
+            "eum" => &set.eum.cert,
+            "euicc" => &set.euicc.cert,
+            "ci" => &set.ci.cert,
+            other => {
+                return Err(format!(
+                    "pki:{other}: dp_auth, dp_pb, dp_tls, eum, euicc or ci"
+                ))
+            }
+        };
+        return Ok(cert.der().to_vec());
+    }
+    let dir = vectors.ok_or("the vectors folder was not found (../shared/vectors)")?;
+    if name.contains("..") {
+        return Err(format!("certificate {name:?}: no '..' in vector paths"));
+    }
+    std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+}

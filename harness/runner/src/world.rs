@@ -1,0 +1,362 @@
+//! The world a case runs in: the PKI, the SM-DP+ and SM-DS (reference ones served over HTTPS on
+//! 127.0.0.1, or the DUT's), the eUICC (the reference card in process, or the DUT's through a
+//! transport), rspcheck's LPA with its HTTPS client, and the values steps leave for later steps.
+//!
+//! A fresh world per case keeps cases independent (so `--jobs N` can run them side by side) and
+//! makes a case reproducible from its seed alone.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rsp_codec::apdu::{Transport, TransportError};
+use rsp_crypto::cert::{FixedClock, Time};
+use rsp_crypto::pkiset::PkiSet;
+use rsp_crypto::{Curve, SeededRandom};
+use rsp_euicc::{Credentials, Euicc, EuiccConfig, Personality};
+use rsp_http::{ClientConfig, ClientIdentity, HttpClient, ServerConfig, ServerHandle, TlsConfig};
+use rsp_lpa::{Card, CardOptions, Download, HttpsServer, RspServer, ServerTrust};
+use rsp_smdp::es12_client::HttpEventRegistrar;
+use rsp_smdp::http::SmdpService;
+use rsp_smdp::{MemoryStore, Smdp, SmdpConfig};
+
+/// The SM-DP+ and SM-DS addresses the PKIs name (SGP.26's and the generator's defaults).
+pub const SMDP_ADDRESS: &str = "testsmdpplus1.example.com";
+pub const SMDS_ADDRESS: &str = "testsmds.example.com";
+
+/// The reference roles' clock: inside every certificate of the generated PKI and of SGP.26.
+pub fn reference_time() -> Time {
+    "2026-10-01T00:00:00Z".parse().expect("constant time")
+}
+
+/// Why a world could not be built (always an `error` verdict: the harness failed, not the DUT).
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    #[error("PKI {dir}: {detail}")]
+    Pki { dir: PathBuf, detail: String },
+    #[error("reference {role}: {detail}")]
+    Reference { role: &'static str, detail: String },
+    #[error("eUICC: {0}")]
+    Card(String),
+    #[error("LPA HTTPS client: {0}")]
+    Https(String),
+}
+
+/// A certificate set and where it came from.
+pub struct Pki {
+    pub dir: PathBuf,
+    pub set: PkiSet,
+}
+
+impl Pki {
+    pub fn load(dir: PathBuf) -> Result<Pki, WorldError> {
+        let set = PkiSet::load(&dir).map_err(|e| WorldError::Pki {
+            dir: dir.clone(),
+            detail: e.to_string(),
+        })?;
+        Ok(Pki { dir, set })
+    }
+
+    /// The generated test PKI (both curves, SM-DS and operator certificates), made once per
+    /// machine in the temporary directory.
+    pub fn generated() -> Result<Arc<Pki>, WorldError> {
+        static GENERATED: OnceLock<Result<Arc<Pki>, String>> = OnceLock::new();
+        GENERATED
+            .get_or_init(|| {
+                let dir = rsp_euicc::testkit::generated_pki(7);
+                Pki::load(dir).map(Arc::new).map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|detail| WorldError::Pki {
+                dir: std::env::temp_dir(),
+                detail,
+            })
+    }
+
+    pub fn ci_ders(&self) -> Vec<Vec<u8>> {
+        self.set.cis().iter().map(|c| c.der().to_vec()).collect()
+    }
+
+    pub fn ci_pkid_hex(&self, curve: Curve) -> Option<String> {
+        Some(hex::encode_upper(self.set.curve(curve)?.ci.cert.key_id()))
+    }
+}
+
+/// The eUICC's transport: the reference card in process, or a DUT card.
+pub enum CardTransport {
+    Reference(Box<Euicc>),
+    /// A DUT card behind any transport (PC/SC reader, vpcd).
+    Dut(Box<dyn Transport>),
+}
+
+impl CardTransport {
+    pub fn reference(&mut self) -> Option<&mut Euicc> {
+        match self {
+            CardTransport::Reference(e) => Some(e),
+            CardTransport::Dut(_) => None,
+        }
+    }
+}
+
+impl Transport for CardTransport {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self {
+            CardTransport::Reference(e) => e.transmit(command),
+            CardTransport::Dut(t) => t.transmit(command),
+        }
+    }
+
+    fn reset(&mut self) -> Result<Vec<u8>, TransportError> {
+        match self {
+            CardTransport::Reference(e) => e.reset(),
+            CardTransport::Dut(t) => t.reset(),
+        }
+    }
+}
+
+/// How to reach the SM-DP+ the LPA talks to.
+pub enum SmdpSide {
+    /// The reference SM-DP+ served over HTTPS on 127.0.0.1; `service` is the same object the
+    /// listener serves, for fault arming, clock setting, ES2+ and state queries.
+    Reference {
+        service: Arc<SmdpService<MemoryStore>>,
+        handle: ServerHandle,
+    },
+    /// The DUT's SM-DP+: its address (host[:port]) as the activation codes name it.
+    Dut { address: String },
+}
+
+impl SmdpSide {
+    pub fn reference(&self) -> Option<&Arc<SmdpService<MemoryStore>>> {
+        match self {
+            SmdpSide::Reference { service, .. } => Some(service),
+            SmdpSide::Dut { .. } => None,
+        }
+    }
+
+    /// The address activation codes carry.
+    pub fn address(&self) -> String {
+        match self {
+            SmdpSide::Reference { .. } => SMDP_ADDRESS.to_owned(),
+            SmdpSide::Dut { address } => address.clone(),
+        }
+    }
+}
+
+/// Opens a DUT card's transport (a fresh connection per case).
+pub type CardOpener = Arc<dyn Fn() -> Result<Box<dyn Transport>, String> + Send + Sync>;
+
+/// Everything a world is built from.
+#[derive(Clone)]
+pub struct WorldSpec {
+    pub pki: Arc<Pki>,
+    pub curve: Curve,
+    pub seed: u64,
+    pub personality: Personality,
+    /// Where the DUT SM-DP+ is (`None`: the reference one).
+    pub smdp_dut: Option<String>,
+    /// Where the DUT SM-DS is (`None`: the reference one).
+    pub smds_dut: Option<String>,
+    /// Host overrides for DUT servers (`name → 127.0.0.1:port`).
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// Opens the DUT card (`None`: the reference eUICC).
+    pub card_dut: Option<CardOpener>,
+    /// ReplaceSessionKeys in the reference SM-DP+'s BPPs.
+    pub replace_session_keys: bool,
+    pub timeout: Duration,
+}
+
+/// One case's world.
+pub struct World {
+    pub spec: WorldSpec,
+    pub smdp: SmdpSide,
+    /// The reference SM-DS (`None` when the DUT is the SM-DS).
+    pub smds: Option<rsp_smds::config::RunningSmds>,
+    /// The LPA's card: `None` while a download holds it.
+    pub card: Option<Card<CardTransport>>,
+    /// The LPA's HTTPS client: `None` while a download holds it.
+    pub https: Option<Box<dyn RspServer>>,
+    /// The download in progress (it owns the card and the client until it is finished).
+    pub download: Option<Download<'static, CardTransport>>,
+    /// Values steps saved (`$name` in later steps' arguments).
+    pub vars: BTreeMap<String, String>,
+    /// Secrets the report must not show (matching IDs, confirmation codes, activation codes).
+    pub secrets: Vec<String>,
+}
+
+impl World {
+    pub fn build(spec: WorldSpec) -> Result<World, WorldError> {
+        let smds = match &spec.smds_dut {
+            Some(_) => None,
+            None => Some(serve_smds(&spec.pki)?),
+        };
+        let smdp = match &spec.smdp_dut {
+            Some(address) => SmdpSide::Dut {
+                address: address.clone(),
+            },
+            None => {
+                let es12 = smds
+                    .as_ref()
+                    .and_then(|s| s.es12.as_ref())
+                    .map(ServerHandle::local_addr);
+                serve_smdp(&spec, es12)?
+            }
+        };
+        let mut resolve = spec.resolve.clone();
+        if let SmdpSide::Reference { handle, .. } = &smdp {
+            resolve.push((SMDP_ADDRESS.into(), handle.local_addr()));
+        }
+        if let Some(s) = &smds {
+            resolve.push((SMDS_ADDRESS.into(), s.es11.local_addr()));
+        }
+        let https = HttpsServer::with_trust(
+            ServerTrust::CiWithRole(spec.pki.ci_ders()),
+            resolve,
+            spec.timeout,
+        )
+        .map_err(|e| WorldError::Https(e.to_string()))?;
+        let transport = match &spec.card_dut {
+            Some(open) => CardTransport::Dut(open().map_err(WorldError::Card)?),
+            None => CardTransport::Reference(Box::new(reference_card(&spec)?)),
+        };
+        let card = Card::open(transport, CardOptions::default())
+            .map_err(|e| WorldError::Card(e.to_string()))?;
+        Ok(World {
+            spec,
+            smdp,
+            smds,
+            card: Some(card),
+            https: Some(Box::new(https)),
+            download: None,
+            vars: BTreeMap::new(),
+            secrets: Vec::new(),
+        })
+    }
+
+    /// The card, wherever it is (in the world or held by the download).
+    pub fn card(&mut self) -> Option<&mut Card<CardTransport>> {
+        match &mut self.download {
+            Some(d) => Some(d.card()),
+            None => self.card.as_mut(),
+        }
+    }
+
+    /// Ends the download in progress (if any) and takes its card and client back.
+    pub fn end_download(&mut self) {
+        if let Some(d) = self.download.take() {
+            let (card, server) = d.into_parts();
+            if card.is_some() {
+                self.card = card;
+            }
+            if server.is_some() {
+                self.https = server;
+            }
+        }
+    }
+}
+
+fn reference_card(spec: &WorldSpec) -> Result<Euicc, WorldError> {
+    let reference = |detail: String| WorldError::Reference {
+        role: "eUICC",
+        detail,
+    };
+    let ci = spec
+        .pki
+        .ci_pkid_hex(spec.curve)
+        .ok_or_else(|| reference(format!("the PKI has no {:?} CI", spec.curve)))?;
+    let config = EuiccConfig {
+        personality: spec.personality,
+        ci_pkids_for_verification: vec![ci.clone()],
+        ci_pkids_for_signing: vec![ci],
+        root_ds_address: SMDS_ADDRESS.into(),
+        default_dp_address: Some(SMDP_ADDRESS.into()),
+        ..EuiccConfig::default()
+    };
+    Euicc::new(
+        config,
+        Credentials::from_set(&spec.pki.set).map_err(|e| reference(e.to_string()))?,
+        Box::new(SeededRandom::new(spec.seed)),
+    )
+    .map_err(|e| reference(e.to_string()))
+}
+
+/// CERT.DPtls (NIST: rustls has no brainpool) and its private key.
+fn dp_tls_files(pki: &Pki) -> Result<(PathBuf, PathBuf), WorldError> {
+    let missing = |what: &str| WorldError::Pki {
+        dir: pki.dir.clone(),
+        detail: format!("no {what}"),
+    };
+    let tls = &pki
+        .set
+        .curve(Curve::NistP256)
+        .ok_or_else(|| missing("NIST set"))?
+        .dp_tls;
+    let key = tls
+        .key_path
+        .clone()
+        .ok_or_else(|| missing("CERT.DPtls private key"))?;
+    Ok((tls.path.clone(), key))
+}
+
+fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSide, WorldError> {
+    let fail = |detail: String| WorldError::Reference {
+        role: "SM-DP+",
+        detail,
+    };
+    let config = SmdpConfig {
+        replace_session_keys: spec.replace_session_keys,
+        ..SmdpConfig::default()
+    };
+    let mut smdp = Smdp::new(
+        config,
+        &spec.pki.set,
+        MemoryStore::default(),
+        Box::new(SeededRandom::new(spec.seed ^ 0x5D9)),
+        reference_time(),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let (cert, key) = dp_tls_files(&spec.pki)?;
+    if let Some(es12) = smds_es12 {
+        let mut c = ClientConfig::new(rsp_http::Trust::RspRole {
+            roots: spec.pki.ci_ders(),
+            role: rsp_crypto::cert::Role::DsTls,
+        });
+        c.client_identity = Some(ClientIdentity {
+            cert_chain_der: rsp_http::load_certificates(&cert).map_err(|e| fail(e.to_string()))?,
+            key_der: rsp_http::load_private_key(&key).map_err(|e| fail(e.to_string()))?,
+        });
+        c.resolve = vec![(SMDS_ADDRESS.into(), es12)];
+        c.timeout = spec.timeout;
+        smdp.set_event_registrar(Box::new(HttpEventRegistrar::new(
+            HttpClient::new(c).map_err(|e| fail(e.to_string()))?,
+        )));
+    }
+    let service = Arc::new(SmdpService::new(smdp));
+    let handle = rsp_http::serve(
+        ServerConfig {
+            bind: "127.0.0.1:0".parse().expect("constant address"),
+            tls: Some(TlsConfig::from_pem_files(&cert, &key).map_err(|e| fail(e.to_string()))?),
+            worker_threads: 1,
+            handler_threads: 2,
+            ..ServerConfig::default()
+        },
+        service.clone(),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    Ok(SmdpSide::Reference { service, handle })
+}
+
+fn serve_smds(pki: &Pki) -> Result<rsp_smds::config::RunningSmds, WorldError> {
+    rsp_smds::config::ServeConfig::from_toml("in_memory = true\n")
+        .map_err(|detail| WorldError::Reference {
+            role: "SM-DS",
+            detail,
+        })?
+        .start(&pki.set, 5, Box::new(FixedClock(reference_time())))
+        .map_err(|e| WorldError::Reference {
+            role: "SM-DS",
+            detail: e.to_string(),
+        })
+}

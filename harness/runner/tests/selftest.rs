@@ -1,0 +1,66 @@
+//! The catalogue in `suites/` loads, and every case passes (or is not applicable) against the
+//! reference implementations: the self-test `cargo run --release` runs, as an integration test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rsp_runner::engine::{self, RunConfig, Selection};
+use rsp_runner::ics::Role;
+use rsp_runner::scenario;
+
+fn suites() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites")
+}
+
+#[test]
+fn every_suite_passes_against_the_reference_implementations() {
+    let catalogue = scenario::load_dir(&suites()).expect("suites load");
+    assert!(
+        catalogue.cases.len() >= 60,
+        "{} cases",
+        catalogue.cases.len()
+    );
+    let duts = rsp_runner::selftest::reference_duts(&Role::ALL, Duration::from_secs(20)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = RunConfig {
+        run_dir: dir.path().join("run"),
+        seed: 1,
+        selection: Selection::default(),
+        duts,
+        jobs: 2,
+        case_timeout: Duration::from_secs(60),
+        resume: false,
+        reveal_secrets: false,
+        command: "test".into(),
+        rerun_template: "rspcheck run --id {id} --seed {seed}".into(),
+        vectors: engine::shared_vectors(),
+        repo_vectors: engine::repo_root().join("vectors"),
+        started_at: 0,
+    };
+    let summary = engine::run(&catalogue, &config, &|_| {}).expect("run");
+    let bad: Vec<String> = summary
+        .cases
+        .iter()
+        .filter(|c| c.outcome.name() != "pass")
+        .map(|c| {
+            let detail: Vec<String> = c
+                .steps
+                .iter()
+                .map(|s| format!("    {} → {:?} {:?}", s.name, s.observed, s.notes))
+                .collect();
+            format!(
+                "{} [{}]: {}\n{}",
+                c.id,
+                c.outcome.name(),
+                c.outcome.reason().unwrap_or_default(),
+                detail.join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} not passing:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
