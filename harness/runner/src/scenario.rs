@@ -104,7 +104,7 @@ struct StepDoc {
     #[serde(rename = "do")]
     action: toml::Spanned<String>,
     #[serde(default, rename = "with")]
-    args: toml::Table,
+    args: Option<toml::Spanned<toml::Table>>,
     #[serde(default)]
     mutate: Vec<toml::Spanned<Mutation>>,
     #[serde(default)]
@@ -325,6 +325,10 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             let s = s.into_inner();
             let action_line = line_of(text, s.action.span());
             let action = s.action.into_inner();
+            let (args_line, args) = match s.args {
+                Some(a) => (line_of(text, a.span()), a.into_inner()),
+                None => (step_line, toml::Table::new()),
+            };
             let spec = actions::spec(&action).ok_or_else(|| {
                 invalid(
                     action_line,
@@ -334,11 +338,11 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
                     ),
                 )
             })?;
-            for (k, v) in &s.args {
+            for (k, v) in &args {
                 let Some((_, kind, _)) = spec.args.iter().find(|(n, _, _)| n == k) else {
                     let known: Vec<&str> = spec.args.iter().map(|(n, _, _)| *n).collect();
                     return Err(invalid(
-                        step_line,
+                        args_line,
                         format!(
                             "{action}: no argument {k:?} (takes: {})",
                             if known.is_empty() {
@@ -351,13 +355,13 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
                 };
                 if !kind.accepts(v) {
                     return Err(invalid(
-                        step_line,
+                        args_line,
                         format!("{action}: argument {k:?} must be {}", kind.describe()),
                     ));
                 }
             }
             for (n, _, required) in spec.args {
-                if *required && !s.args.contains_key(*n) {
+                if *required && !args.contains_key(*n) {
                     return Err(invalid(
                         step_line,
                         format!("{action}: argument {n:?} is required"),
@@ -388,7 +392,7 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             };
             steps.push(StepDef {
                 action,
-                args: s.args,
+                args,
                 mutate,
                 expect,
                 save: s.save,
@@ -663,27 +667,27 @@ expect = { status = "8.1.1/2.2" }
     #[case::unknown_key(
         "title = \"t\"",
         "title = \"t\"\ncolour = 1",
-        10,
+        9,
         "unknown field `colour`"
     )]
     #[case::unknown_action(
         "do = \"smdp.order\"",
         "do = \"smdp.ordr\"",
-        13,
+        12,
         "unknown action \"smdp.ordr\""
     )]
     #[case::bad_arg(
         "{ profile = \"minimal-milenage\" }",
         "{ profil = 1 }",
-        12,
+        13,
         "no argument \"profil\""
     )]
-    #[case::bad_expect("8.1.1/2.2", "eight", 18, "expect.status")]
+    #[case::bad_expect("8.1.1/2.2", "eight", 19, "expect.status")]
     #[case::bad_option("curve.nist", "curve.nistt", 9, "unknown ICS option")]
     #[case::bad_path(
         "op = \"json_remove\", on = \"initiateAuthentication\", key = \"euiccInfo1\"",
         "op = \"remove\", path = \"AuthenticateServerRequest.serverSigned1.nope\"",
-        17,
+        18,
         "has no field \"nope\""
     )]
     fn load_errors_name_the_line(
