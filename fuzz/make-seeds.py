@@ -148,3 +148,8 @@ for server in (b"\x00\xc8" + ia, b"\x00\xc8" + failed, b"\x01\xf4oops"):
                                     der("BF2E", der("80", bytes(16))) + ok, b"", der("BF38", der("A1", der("80", b"\x01"), der("02", b"\x02"))) + ok))
 put("lpa", bytes([2]) + b"\x00\xc8" + failed)
 put("lpa", bytes([3]) + bytes.fromhex("BF3722BF2720800101BF2F0A800101810207800C0161060388370AA208A106800101810108"))
+# scenario: the suites rspcheck ships, as written (the loader's untrusted input).
+import glob as _glob
+for path in sorted(_glob.glob(os.path.join(root, "suites", "*", "*.toml"))):
+    with open(path, "rb") as f:
+        put("scenario", f.read())

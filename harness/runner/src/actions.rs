@@ -77,6 +77,21 @@ pub const ACTIONS: &[ActionSpec] = &[
               registers an SM-DS event. Saves iccid, imsi, matching_id, activation_code.",
     },
     ActionSpec {
+        name: "smdp.inventory",
+        args: &[("profile", Text, false)],
+        mutable: false,
+        doc: "Puts a profile of vectors/profiles (default minimal-milenage) into the reference \
+              SM-DP+'s inventory, not ordered. Saves iccid and imsi.",
+    },
+    ActionSpec {
+        name: "es2.call",
+        args: &[("function", Text, true), ("json", Table, false)],
+        mutable: false,
+        doc: "An ES2+ call of the operator simulator (DownloadOrder, ConfirmOrder, CancelOrder, \
+              ReleaseProfile) with the given JSON (the request header is added); facts status, \
+              iccid, matching_id (saved when the answer has them).",
+    },
+    ActionSpec {
         name: "smdp.arm",
         args: &[
             ("function", Text, false),
@@ -406,6 +421,8 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
     let r = match name {
         "smdp.order" => smdp_order(ctx),
         "smdp.arm" => smdp_arm(ctx),
+        "smdp.inventory" => smdp_inventory(ctx),
+        "es2.call" => es2_call(ctx),
         "smdp.order_state" => smdp_order_state(ctx),
         "smdp.audit" => smdp_audit(ctx),
         "smdp.restart" => smdp_restart(ctx),
@@ -575,6 +592,71 @@ fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
         }
     }
     obs.facts.insert("iccid".into(), iccid);
+    Ok(obs)
+}
+
+fn smdp_inventory(ctx: &mut Ctx<'_>) -> ActionResult {
+    let profile = ctx
+        .text("profile")
+        .unwrap_or_else(|| "minimal-milenage".into());
+    let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
+    let service = reference_smdp(ctx, "smdp.inventory")?.clone();
+    service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
+    ctx.world.vars.insert("iccid".into(), iccid.clone());
+    ctx.world.vars.insert("imsi".into(), imsi);
+    let mut obs = Observation::default();
+    obs.facts.insert("iccid".into(), iccid);
+    Ok(obs)
+}
+
+fn es2_call(ctx: &mut Ctx<'_>) -> ActionResult {
+    let name = ctx.text("function").unwrap_or_default();
+    let f = Es2Function::ALL
+        .iter()
+        .copied()
+        .find(|f| format!("{f:?}").eq_ignore_ascii_case(&name))
+        .ok_or_else(|| format!("es2.call: unknown ES2+ function {name:?}"))?;
+    let mut body = match ctx.args.get("json") {
+        Some(j) => serde_json::to_value(j).map_err(|e| e.to_string())?,
+        None => json!({}),
+    };
+    if let Some(o) = body.as_object_mut() {
+        o.entry("header").or_insert(json!({
+            "functionRequesterIdentifier": "rspcheck-operator",
+            "functionCallIdentifier": "es2-call"
+        }));
+    }
+    let mut obs = Observation::default();
+    obs.messages.push(MessageRecord {
+        direction: "sent".into(),
+        interface: "ES2+".into(),
+        function: format!("{f:?}"),
+        tree: None,
+        hex: None,
+        json: Some(body.clone()),
+    });
+    let answer = es2(ctx, f, body)?;
+    obs.status = Some(es2_status(&answer));
+    for (key, fact) in [("iccid", "iccid"), ("matchingId", "matching_id")] {
+        if let Some(v) = answer[key].as_str().filter(|v| !v.is_empty()) {
+            obs.facts.insert(fact.into(), v.to_owned());
+        }
+    }
+    if let Some(m) = obs.facts.get("matching_id").cloned() {
+        ctx.secret(&m);
+        let ac = format!("LPA:1${}${m}", ctx.world.smdp.address());
+        ctx.secret(&ac);
+        ctx.world.vars.insert("matching_id".into(), m);
+        ctx.world.vars.insert("activation_code".into(), ac);
+    }
+    obs.messages.push(MessageRecord {
+        direction: "received".into(),
+        interface: "ES2+".into(),
+        function: format!("{f:?}"),
+        tree: None,
+        hex: None,
+        json: Some(answer),
+    });
     Ok(obs)
 }
 

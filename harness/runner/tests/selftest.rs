@@ -38,6 +38,13 @@ fn every_suite_passes_against_the_reference_implementations() {
         started_at: 0,
     };
     let summary = engine::run(&catalogue, &config, &|_| {}).expect("run");
+    eprintln!(
+        "{} cases: {} pass, {} not applicable, in {:.1} s",
+        summary.cases.len(),
+        summary.count("pass"),
+        summary.count("not-applicable"),
+        summary.wall.as_secs_f64()
+    );
     let bad: Vec<String> = summary
         .cases
         .iter()
