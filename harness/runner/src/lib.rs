@@ -6,10 +6,13 @@
 //! - [`journal`]: the results journal (JSON lines, synced per case, resumable after a kill);
 //! - [`expectations`]: known failures per DUT, with expected-fail-passed and stale entries;
 //! - [`applies`]: `applies_if` expressions over ICS options;
-//! - [`ics`]: the ICS file, its declared options and the per-role template.
+//! - [`ics`]: the ICS file, its declared options and the per-role template;
+//! - [`report`]: `results.json`, `junit.xml` and the HTML report rendered from a journal, and
+//!   the comparison of two runs.
 
 pub mod applies;
 pub mod expectations;
 pub mod ics;
 pub mod journal;
+pub mod report;
 pub mod verdict;
