@@ -93,7 +93,7 @@ fn a_journal_renders_into_linked_pages() {
     // The unsafe id got a sanitised page name, and its title is escaped on both pages.
     let odd = paths.cases.last().unwrap();
     let name = odd.file_name().unwrap().to_str().unwrap();
-    assert!(name.starts_with("LPA.UI_.._odd__id____quotes_-"), "{name}");
+    assert!(name.starts_with("LPA.UI_.._odd__id_____quotes_-"), "{name}");
     let index = std::fs::read_to_string(&paths.index_html).unwrap();
     assert!(!index.contains("<b>bold?</b>"));
     assert!(!std::fs::read_to_string(odd)
