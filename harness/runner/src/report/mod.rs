@@ -220,10 +220,12 @@ pub fn expectation_class(case: &CaseRecord) -> Option<&'static str> {
     match (&case.expectation, case.outcome.verdict()) {
         (Some(ExpectationMark::ExpectedFail { .. }), _) => Some("expected-fail"),
         (Some(ExpectationMark::ExpectedFailPassed { .. }), _) => Some("expected-fail-passed"),
-        (Some(ExpectationMark::Unexpected), _) => Some("unexpected"),
-        // No mark (e.g. no expectations file): a bad verdict is still unexpected.
-        (None, Some(v)) if v > Verdict::Pass => Some("unexpected"),
-        (None, _) => None,
+        // No mark (e.g. no expectations file): a bad verdict is still unexpected; a pass or
+        // not-applicable marked unexpected (an inconsistent record) is shown as it is.
+        (Some(ExpectationMark::Unexpected) | None, Some(v)) if v > Verdict::Pass => {
+            Some("unexpected")
+        }
+        (Some(ExpectationMark::Unexpected) | None, _) => None,
     }
 }
 

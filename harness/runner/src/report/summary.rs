@@ -110,9 +110,7 @@ impl Totals {
             match expectation_class(c) {
                 Some("expected-fail") => t.expectations.expected_fail += 1,
                 Some("expected-fail-passed") => t.expectations.expected_fail_passed += 1,
-                Some("unexpected") if c.outcome.verdict() > Some(Verdict::Pass) => {
-                    t.expectations.unexpected += 1
-                }
+                Some("unexpected") => t.expectations.unexpected += 1,
                 _ => {}
             }
         }

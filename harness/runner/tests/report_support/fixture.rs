@@ -54,7 +54,7 @@ fn meta(dut: &str, interface: &str, group: &str, title: &str, line: u32) -> Case
         sgp23: Some(format!("4.{line}.1")),
         refs: vec!["SGP.22 3.1.3".into(), "SGP.22 5.6.1".into()],
         tags: vec!["nominal".into(), "nist".into()],
-        applies_if: (line % 3 == 0).then(|| "curve.brp && !lpae".into()),
+        applies_if: line.is_multiple_of(3).then(|| "curve.brp && !lpae".into()),
         source: format!("suites/{dut}/{}.toml:{line}", group.to_lowercase()),
     }
 }
