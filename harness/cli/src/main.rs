@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod euicc_cmd;
 mod lpa_cmd;
+mod report_cmd;
 mod smds_cmd;
 use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
 use rsp_codec::eid::{compute_check_digits, Eid};
@@ -104,6 +105,16 @@ enum Command {
     Iccid {
         /// Digits (18-20), or `bcd:HEX` for the 10-byte EF.ICCID coding.
         value: String,
+    },
+    /// Re-render a run directory's reports from its journal; --against OTHER_RUN compares two
+    /// runs (new failures, fixed, changed, added, removed; OTHER_RUN is the base).
+    Report {
+        run_dir: std::path::PathBuf,
+        #[arg(long)]
+        against: Option<std::path::PathBuf>,
+        /// The journal was recorded with secrets revealed: say so on the index.
+        #[arg(long)]
+        reveal_secrets: bool,
     },
 }
 
@@ -255,6 +266,11 @@ fn main() -> ExitCode {
         Some(Command::Lpa(args)) => lpa_cmd::lpa(args),
         Some(Command::Ics { action }) => ics(action),
         Some(Command::Iccid { value }) => iccid(&value),
+        Some(Command::Report {
+            run_dir,
+            against,
+            reveal_secrets,
+        }) => report_cmd::report(&run_dir, against.as_deref(), reveal_secrets),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

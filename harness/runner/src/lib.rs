@@ -6,7 +6,9 @@
 //! - [`journal`]: the results journal (JSON lines, synced per case, resumable after a kill);
 //! - [`expectations`]: known failures per DUT, with expected-fail-passed and stale entries;
 //! - [`applies`]: `applies_if` expressions over ICS options;
-//! - [`ics`]: the ICS file, its declared options and the per-role template.
+//! - [`ics`]: the ICS file, its declared options and the per-role template;
+//! - [`report`]: `results.json`, `junit.xml` and the HTML report rendered from a journal, and
+//!   the comparison of two runs.
 
 pub mod actions;
 pub mod applies;
@@ -16,5 +18,6 @@ pub mod ics;
 pub mod journal;
 pub mod scenario;
 pub mod selftest;
+pub mod report;
 pub mod verdict;
 pub mod world;

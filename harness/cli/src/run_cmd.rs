@@ -1,0 +1,424 @@
+//! `rspcheck run`: scenario suites against a device under test (or, without one, the self-test
+//! of the reference implementations), the results journal, and the reports.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rsp_runner::engine::{self, Dut, RunConfig, Selection};
+use rsp_runner::expectations::Expectations;
+use rsp_runner::ics::{Ics, Role};
+use rsp_runner::journal::{self, CaseRecord, DutIdentity};
+use rsp_runner::report::{self, ReportOptions};
+use rsp_runner::scenario::{self, Catalogue};
+use rsp_runner::world::Pki;
+
+use crate::Failure;
+
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// The device under test's ICS (TOML, see `rspcheck ics template`). Without it: the
+    /// self-test, every role played by rspcheck's reference implementations.
+    #[arg(long)]
+    ics: Option<PathBuf>,
+    /// Self-test only these roles (euicc, smdp, smds, lpa); repeatable.
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// Known failures of the DUT (TOML: case glob, reason, optional message, link).
+    #[arg(long)]
+    expectations: Option<PathBuf>,
+    /// Scenario folder (default: the suites/ of this source tree).
+    #[arg(long)]
+    suites: Option<PathBuf>,
+    /// Case id globs to run (repeatable); default all.
+    #[arg(long = "id")]
+    ids: Vec<String>,
+    /// Tags to run (repeatable); default all.
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Case id globs to leave out (repeatable).
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Seed of the run: every case's randomness derives from it and the case id.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Cases run side by side (each in its own world).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Guard timeout per case, seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Run directory (default: reports/out/<UTC timestamp>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the run in this directory: finished cases are kept, the rest run.
+    #[arg(long, conflicts_with = "out")]
+    resume: Option<PathBuf>,
+    /// Print the catalogue with each case's applicability under the ICS, run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Show matching IDs, confirmation codes and keys in the reports.
+    #[arg(long)]
+    reveal_secrets: bool,
+    /// Host overrides for DUT servers: NAME=IP:PORT (repeatable).
+    #[arg(long)]
+    resolve: Vec<String>,
+}
+
+impl RunArgs {
+    /// `rspcheck` with no arguments: the self-test with the defaults `rspcheck run` has.
+    pub fn default_self_test() -> RunArgs {
+        RunArgs {
+            seed: 1,
+            jobs: 2,
+            timeout: 60,
+            ..RunArgs::default()
+        }
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let suites = args
+        .suites
+        .clone()
+        .unwrap_or_else(|| engine::repo_root().join("suites"));
+    let catalogue = scenario::load_dir(&suites).map_err(|e| Failure(format!("suites: {e}"), 2))?;
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let duts = duts(&args, timeout)?;
+    let selection = Selection {
+        ids: args.ids.clone(),
+        tags: args.tags.clone(),
+        exclude: args.exclude.clone(),
+    };
+    if args.list {
+        list(&catalogue, &selection, &duts);
+        return Ok(());
+    }
+    // The one read of the wall clock: it names the run directory and dates the journal.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let started_at = i64::try_from(now).unwrap_or(i64::MAX);
+    let (run_dir, resume) = match (&args.resume, &args.out) {
+        (Some(dir), _) => (dir.clone(), true),
+        (None, Some(dir)) => (dir.clone(), false),
+        (None, None) => (
+            PathBuf::from("reports/out").join(timestamp(started_at)),
+            false,
+        ),
+    };
+    let command = command_line(&args);
+    let config = RunConfig {
+        run_dir: run_dir.clone(),
+        seed: args.seed,
+        selection: selection.clone(),
+        duts,
+        jobs: args.jobs,
+        case_timeout: timeout,
+        resume,
+        reveal_secrets: args.reveal_secrets,
+        command: command.clone(),
+        rerun_template: rerun_template(&args),
+        vectors: engine::shared_vectors(),
+        repo_vectors: engine::repo_root().join("vectors"),
+        started_at,
+    };
+    let planned = engine::plan(&catalogue, &selection, &config.duts).len();
+    let bar = ProgressBar::new(planned as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let failures = Mutex::new(Vec::<String>::new());
+    let on_case = |c: &CaseRecord| {
+        bar.inc(1);
+        bar.set_message(c.id.clone());
+        if matches!(c.outcome.name(), "fail" | "error" | "inconclusive") {
+            let line = format!(
+                "{:<12} {}: {}",
+                c.outcome.name(),
+                c.id,
+                c.outcome.reason().unwrap_or_default()
+            );
+            bar.println(&line);
+            failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line);
+        }
+    };
+    let summary =
+        engine::run(&catalogue, &config, &on_case).map_err(|e| Failure(format!("run: {e}"), 2))?;
+    bar.finish_and_clear();
+    let contents = journal::read(&run_dir.join(journal::JOURNAL_FILE))
+        .map_err(|e| Failure(format!("journal: {e}"), 2))?;
+    let paths = report::write_all(
+        &run_dir,
+        &contents,
+        &ReportOptions {
+            reveal_secrets: args.reveal_secrets,
+        },
+    )
+    .map_err(|e| Failure(format!("report: {e}"), 2))?;
+    print_summary(&summary.cases);
+    for (role, entry) in &summary.stale {
+        println!("stale expectation ({role}): {entry} matches no case of this run");
+    }
+    println!(
+        "{} cases in {:.1} s (seed {}).",
+        summary.cases.len(),
+        summary.wall.as_secs_f64(),
+        args.seed
+    );
+    println!("report: {}", paths.index.display());
+    if summary.unexpected > 0 {
+        return Err(Failure(
+            format!("{} unexpected outcomes (see above)", summary.unexpected),
+            1,
+        ));
+    }
+    Ok(())
+}
+
+/// The DUTs: from the ICS, or every reference role for the self-test.
+fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
+    let expectations = match &args.expectations {
+        Some(p) => Expectations::load(p).map_err(|e| Failure(e.to_string(), 2))?,
+        None => Expectations::default(),
+    };
+    let Some(ics_path) = &args.ics else {
+        let roles: Vec<Role> = if args.roles.is_empty() {
+            Role::ALL.to_vec()
+        } else {
+            args.roles
+                .iter()
+                .map(|r| {
+                    Role::parse(r).ok_or_else(|| {
+                        Failure(format!("--role {r:?}: euicc, smdp, smds or lpa"), 2)
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let mut duts = rsp_runner::selftest::reference_duts(&roles, timeout)
+            .map_err(|e| Failure(e.to_string(), 2))?;
+        for d in &mut duts {
+            d.expectations = expectations.clone();
+        }
+        return Ok(duts);
+    };
+    let ics = Ics::load(ics_path).map_err(|e| Failure(e.to_string(), 2))?;
+    let pki = match &ics.pki.dir {
+        Some(dir) => {
+            let dir = if dir.is_relative() {
+                ics_path.parent().unwrap_or(Path::new(".")).join(dir)
+            } else {
+                dir.clone()
+            };
+            std::sync::Arc::new(Pki::load(dir).map_err(|e| Failure(e.to_string(), 2))?)
+        }
+        None => Pki::generated().map_err(|e| Failure(e.to_string(), 2))?,
+    };
+    let mut world = rsp_runner::selftest::reference_world(pki, timeout);
+    world.resolve = resolve(&args.resolve)?;
+    let adapter;
+    match ics.role {
+        Role::Smdp => {
+            let server = ics.endpoints.server.clone().ok_or_else(|| {
+                Failure("the ICS of an SM-DP+ needs [endpoints] server".into(), 2)
+            })?;
+            adapter = format!("https://{server}");
+            world.smdp_dut = Some(server);
+        }
+        Role::Smds => {
+            let server =
+                ics.endpoints.server.clone().ok_or_else(|| {
+                    Failure("the ICS of an SM-DS needs [endpoints] server".into(), 2)
+                })?;
+            adapter = format!("https://{server}");
+            world.smds_dut = Some(server);
+        }
+        Role::Euicc => {
+            let reader =
+                ics.endpoints.reader.clone().ok_or_else(|| {
+                    Failure("the ICS of an eUICC needs [endpoints] reader".into(), 2)
+                })?;
+            adapter = format!("pcsc:{reader}");
+            world.card_dut = Some(card_opener(&reader)?);
+        }
+        Role::Lpa => {
+            return Err(Failure(
+                "an LPA DUT driven by a command template is not available yet; the self-test \
+                 runs rspcheck's own LPA (rspcheck run --role lpa)"
+                    .into(),
+                2,
+            ))
+        }
+    }
+    let mut identity = vec![("ICS".to_owned(), ics_path.display().to_string())];
+    if let Some(name) = &ics.name {
+        identity.push(("name".into(), name.clone()));
+    }
+    Ok(vec![Dut {
+        identity: DutIdentity {
+            role: ics.role.name().to_owned(),
+            adapter,
+            identity,
+        },
+        ics,
+        world,
+        expectations,
+    }])
+}
+
+#[cfg(feature = "pcsc")]
+fn card_opener(reader: &str) -> Result<rsp_runner::world::CardOpener, Failure> {
+    let reader = reader.to_owned();
+    Ok(std::sync::Arc::new(move || {
+        rsp_euicc::pcsc_transport::PcscTransport::connect(&reader)
+            .map(|t| Box::new(t) as Box<dyn rsp_codec::apdu::Transport>)
+            .map_err(|e| e.to_string())
+    }))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn card_opener(_reader: &str) -> Result<rsp_runner::world::CardOpener, Failure> {
+    Err(Failure(
+        "an eUICC in a PC/SC reader needs rspcheck built with --features pcsc".into(),
+        2,
+    ))
+}
+
+fn resolve(entries: &[String]) -> Result<Vec<(String, std::net::SocketAddr)>, Failure> {
+    entries
+        .iter()
+        .map(|e| {
+            let (name, addr) = e
+                .split_once('=')
+                .ok_or_else(|| Failure(format!("--resolve {e:?}: NAME=IP:PORT"), 2))?;
+            let addr = addr
+                .parse()
+                .map_err(|x| Failure(format!("--resolve {e:?}: {x}"), 2))?;
+            Ok((name.to_owned(), addr))
+        })
+        .collect()
+}
+
+fn list(catalogue: &Catalogue, selection: &Selection, duts: &[Dut]) {
+    for (case, dut) in engine::plan(catalogue, selection, duts) {
+        let applies = match engine::applicability(case, &duts[dut].ics) {
+            Ok(()) => "applies".to_owned(),
+            Err(reason) => format!("not applicable: {reason}"),
+        };
+        println!(
+            "{:<50} {:<6} {}  [{applies}]",
+            case.id,
+            case.dut.name(),
+            case.title
+        );
+    }
+}
+
+fn print_summary(cases: &[CaseRecord]) {
+    const OUTCOMES: [&str; 5] = ["pass", "inconclusive", "fail", "error", "not-applicable"];
+    println!(
+        "{:<8} {:>6} {:>13} {:>6} {:>6} {:>15} {:>6}",
+        "role", "pass", "inconclusive", "fail", "error", "not-applicable", "total"
+    );
+    let mut roles: Vec<&str> = cases.iter().map(|c| c.meta.dut.as_str()).collect();
+    roles.sort();
+    roles.dedup();
+    let row = |label: &str, of: &dyn Fn(&CaseRecord) -> bool| {
+        let n = |o: &str| {
+            cases
+                .iter()
+                .filter(|c| of(c) && c.outcome.name() == o)
+                .count()
+        };
+        println!(
+            "{:<8} {:>6} {:>13} {:>6} {:>6} {:>15} {:>6}",
+            label,
+            n(OUTCOMES[0]),
+            n(OUTCOMES[1]),
+            n(OUTCOMES[2]),
+            n(OUTCOMES[3]),
+            n(OUTCOMES[4]),
+            cases.iter().filter(|c| of(c)).count()
+        );
+    };
+    for r in roles {
+        row(r, &|c: &CaseRecord| c.meta.dut == r);
+    }
+    row("all", &|_| true);
+}
+
+/// `YYYYMMDD-HHMMSS` (UTC) of Unix seconds.
+fn timestamp(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// The command line as given (no secrets travel on it).
+fn command_line(args: &RunArgs) -> String {
+    let mut parts = vec!["rspcheck run".to_owned()];
+    if let Some(i) = &args.ics {
+        parts.push(format!("--ics {}", i.display()));
+    }
+    for r in &args.roles {
+        parts.push(format!("--role {r}"));
+    }
+    for i in &args.ids {
+        parts.push(format!("--id '{i}'"));
+    }
+    for t in &args.tags {
+        parts.push(format!("--tag {t}"));
+    }
+    for e in &args.exclude {
+        parts.push(format!("--exclude '{e}'"));
+    }
+    parts.push(format!("--seed {}", args.seed));
+    parts.join(" ")
+}
+
+/// The command that re-runs one case alone with the same seed.
+fn rerun_template(args: &RunArgs) -> String {
+    let mut t = "rspcheck run".to_owned();
+    if let Some(i) = &args.ics {
+        t.push_str(&format!(" --ics {}", i.display()));
+    }
+    if let Some(e) = &args.expectations {
+        t.push_str(&format!(" --expectations {}", e.display()));
+    }
+    t.push_str(" --id '{id}' --seed {seed}");
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_civil_dates() {
+        assert_eq!(timestamp(0), "19700101-000000");
+        assert_eq!(timestamp(1_795_310_000), "20261122-011320");
+        assert_eq!(timestamp(951_782_400), "20000229-000000");
+    }
+}
