@@ -1,8 +1,7 @@
 //! `rspcheck`: the one binary of the SGP.22 conformance suite and protocol fuzzer.
 //!
-//! Today it carries the codec tools (decode any SGP.22 message, inspect activation codes, EIDs
-//! and ICCIDs). The conformance run, servers, LPA and fuzzer commands arrive with their issues;
-//! `rspcheck` with no command lists what exists.
+//! `rspcheck` with no command runs the self-test (every suite against the reference
+//! implementations) and writes the report; `rspcheck --help` lists every command.
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -12,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod euicc_cmd;
 mod lpa_cmd;
 mod report_cmd;
+mod run_cmd;
 mod smds_cmd;
 use rsp_codec::activation::{lint, ActivationCode, ParseOptions};
 use rsp_codec::eid::{compute_check_digits, Eid};
@@ -26,8 +26,9 @@ use rsp_codec::{schema, Message};
     version,
     about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer",
     long_about = "GSMA SGP.22 eSIM RSP conformance test suite and protocol fuzzer.\n\n\
-                  Not yet available (planned): `run` (conformance scenarios and the self-test \
-                  of the reference SM-DP+, SM-DS, eUICC and LPA), `report`, `fuzz`."
+                  Without a command: `rspcheck run`, the self-test of the reference SM-DP+, \
+                  SM-DS, eUICC and LPA against each other, with its report. Not yet \
+                  available (planned): `fuzz`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,6 +37,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run scenario suites against a device under test (`--ics FILE`) or, without one, the
+    /// self-test of the reference implementations; writes the journal and the reports.
+    /// `rspcheck` with no command is `rspcheck run`.
+    Run(run_cmd::RunArgs),
     /// Decode an SGP.22 message (DER, as hex or from a file) into a named tree and validate it.
     Decode {
         /// Schema type name, e.g. AuthenticateServerResponse (see `rspcheck types`); omit to pick
@@ -224,11 +229,12 @@ enum EidAction {
 /// A command's failure: the message and the process exit code.
 struct Failure(String, u8);
 
-/// Structured logs on stderr; `RSPCHECK_LOG` filters them (`info` by default, e.g.
-/// `RSPCHECK_LOG=rsp_smdp=debug`).
-fn init_logging() {
+/// Structured logs on stderr; `RSPCHECK_LOG` overrides `default` (e.g.
+/// `RSPCHECK_LOG=rsp_smdp=debug`). A conformance run defaults to `warn`, keeping the reference
+/// servers' per-request lines out of its progress display.
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RSPCHECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -237,12 +243,13 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(match cli.command {
+        None | Some(Command::Run(_)) => "warn",
+        _ => "info",
+    });
     let result = match cli.command {
-        None => {
-            print_overview();
-            Ok(())
-        }
+        None => run_cmd::run(run_cmd::RunArgs::default_self_test()),
+        Some(Command::Run(args)) => run_cmd::run(args),
         Some(Command::Decode {
             ty,
             input,
@@ -303,47 +310,6 @@ fn ics(action: IcsAction) -> Result<(), Failure> {
             Ok(())
         }
     }
-}
-
-fn print_overview() {
-    println!(
-        "rspcheck {} — GSMA SGP.22 eSIM RSP conformance suite and protocol fuzzer",
-        env!("CARGO_PKG_VERSION")
-    );
-    println!();
-    println!("Available now (codec tools):");
-    println!("  rspcheck decode [-t TYPE] HEX|@FILE|-   decode and validate an SGP.22 message");
-    println!("  rspcheck types                          list message types");
-    println!("  rspcheck ac parse|lint CODE             activation codes");
-    println!("  rspcheck eid check|compute VALUE        EID check digits");
-    println!("  rspcheck iccid DIGITS|bcd:HEX           ICCID codings and Luhn check");
-    println!("  rspcheck pki generate --out DIR         SGP.26-shaped test PKI (valid + invalid)");
-    println!("  rspcheck pki verify DIR --at TIME       verdict of every chain of a set");
-    println!("  rspcheck profile decode FILE            SAIP profile package as named trees");
-    println!("  rspcheck profile fs FILE [--digest]      the file system the profile creates");
-    println!("  rspcheck profile lint FILE [--json]      structure and compatibility findings");
-    println!("  rspcheck profile variants FILE --out DIR equivalent variants + manifest");
-    println!("  rspcheck profile build DESC.toml --out F  build a profile from a description");
-    println!("  rspcheck serve euicc [--vpcd ADDR]      reference eUICC as a virtual PC/SC card");
-    println!("  rspcheck euicc apdu|info [--state F]    APDUs to the reference eUICC, its state");
-    println!(
-        "  rspcheck serve smdp --config F          reference SM-DP+ (ES9+, ES2+, ES12, faults)"
-    );
-    println!("  rspcheck smdp audit --db F              the SM-DP+ audit log");
-    println!("  rspcheck serve smds --config F          reference SM-DS (ES11, ES12, cascade)");
-    println!("  rspcheck smds audit --db F              the SM-DS audit log");
-    println!("  rspcheck lpa --card ref:F|pcsc:R CMD    the LPA: chip info, profile list|enable|");
-    println!(
-        "                                          disable|delete|nickname|download|discover,"
-    );
-    println!("                                          notification list|process|remove,");
-    println!("                                          memory-reset, default-address");
-    println!("  rspcheck ics template --role R|check F  the ICS of a device under test");
-    println!();
-    println!("Planned (see the issues): run, report, fuzz — the conformance run and");
-    println!("self-test of the bundled reference SM-DP+, SM-DS, eUICC and LPA.");
-    println!();
-    println!("`rspcheck --help` or `rspcheck COMMAND --help` for details.");
 }
 
 fn read_input(input: &str) -> Result<Vec<u8>, Failure> {

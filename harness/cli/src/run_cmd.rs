@@ -173,7 +173,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         summary.wall.as_secs_f64(),
         args.seed
     );
-    println!("report: {}", paths.index.display());
+    println!("report: {}", paths.index_html.display());
     if summary.unexpected > 0 {
         return Err(Failure(
             format!("{} unexpected outcomes (see above)", summary.unexpected),

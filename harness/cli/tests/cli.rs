@@ -14,11 +14,11 @@ fn stdout(o: &Output) -> String {
 }
 
 #[test]
-fn no_command_lists_commands() {
-    let o = rspcheck(&[]);
+fn help_lists_commands() {
+    let o = rspcheck(&["--help"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    for cmd in ["decode", "types", "ac parse", "eid check", "iccid"] {
+    for cmd in ["run", "decode", "types", "ac", "eid", "iccid", "lpa"] {
         assert!(out.contains(cmd), "{cmd} missing from:\n{out}");
     }
 }

@@ -893,7 +893,7 @@ impl Hooks for StepHooks {
                     direction: "sent".into(),
                     interface: function.interface().into(),
                     function: function.name().into(),
-                    tree: None,
+                    tree: json_trees(body),
                     hex: None,
                     json: Some(body.clone()),
                 });
@@ -946,14 +946,17 @@ impl Hooks for StepHooks {
                 function,
                 status,
                 body,
-            } => log.messages.push(MessageRecord {
-                direction: "received".into(),
-                interface: function.interface().into(),
-                function: format!("{} (HTTP {status})", function.name()),
-                tree: None,
-                hex: None,
-                json: serde_json::from_slice(body).ok(),
-            }),
+            } => {
+                let json: Option<Value> = serde_json::from_slice(body).ok();
+                log.messages.push(MessageRecord {
+                    direction: "received".into(),
+                    interface: function.interface().into(),
+                    function: format!("{} (HTTP {status})", function.name()),
+                    tree: json.as_ref().and_then(json_trees),
+                    hex: None,
+                    json,
+                })
+            }
         }
     }
 }
@@ -969,26 +972,55 @@ pub fn der_record(direction: &str, interface: &str, function: &str, der: &[u8]) 
         direction: direction.into(),
         interface: interface.into(),
         function: function.into(),
-        tree: tree_of(der),
+        tree: tree_for(der, Some(direction == "sent")),
         hex: Some(hex::encode_upper(der)),
         json: None,
     }
 }
 
-/// The codec's named tree of a DER message, secrets masked.
+/// Named trees of the base64 DER fields of an ES9+/ES11 JSON body (`field:` then its tree).
+pub fn json_trees(body: &Value) -> Option<String> {
+    let mut out = String::new();
+    for (key, v) in body.as_object()? {
+        let Some(text) = v.as_str() else { continue };
+        let Ok(der) = base64::engine::general_purpose::STANDARD.decode(text) else {
+            continue;
+        };
+        if let Some(tree) = tree_of(&der) {
+            out.push_str(&format!("{key}:\n{tree}\n"));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The codec's named tree of a DER message, secrets masked. Requests and responses often share
+/// a tag (BF20, BF2E …): the type that decodes with no unknown fields wins, a request type
+/// for what was sent and a response type for what came back breaking ties.
 pub fn tree_of(der: &[u8]) -> Option<String> {
+    tree_for(der, None)
+}
+
+fn tree_for(der: &[u8], sent: Option<bool>) -> Option<String> {
     let tlv = Tlv::parse(der).ok()?;
     let opts = PrettyOptions::default();
-    let mut fallback = None;
+    let mut best: Option<(u8, String)> = None;
     for ty in schema::by_tag(tlv.tag()) {
         let d = rsp_codec::named::decode(ty, &tlv);
-        let text = rsp_codec::named::pretty(&d.root, &opts);
+        let mut score = 0u8;
         if d.is_valid() {
-            return Some(text);
+            score += 4;
         }
-        fallback.get_or_insert(text);
+        if d.root.unknown_paths().is_empty() {
+            score += 2;
+        }
+        if sent.is_some_and(|s| s == ty.name.ends_with("Request")) {
+            score += 1;
+        }
+        if best.as_ref().is_none_or(|(b, _)| score > *b) {
+            best = Some((score, rsp_codec::named::pretty(&d.root, &opts)));
+        }
     }
-    fallback
+    best.map(|(_, t)| t)
 }
 
 fn source_of(ctx: &Ctx<'_>) -> Result<Source, String> {

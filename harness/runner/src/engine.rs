@@ -426,6 +426,9 @@ fn execute(
             toml::Value::Table(t) => t,
             _ => step.args.clone(),
         };
+        if let Some(card) = world.card() {
+            card.record_trace();
+        }
         let mut ctx = Ctx {
             world: &mut world,
             args,
@@ -433,7 +436,13 @@ fn execute(
             vectors: vectors.clone(),
             repo_vectors: repo_vectors.clone(),
         };
-        let obs = actions::run(&step.action, &mut ctx);
+        let mut obs = actions::run(&step.action, &mut ctx);
+        // Direct card actions show what crossed the card interface; a download's hooks already
+        // recorded its ES10 messages.
+        let trace = world.card().map(|c| c.take_trace()).unwrap_or_default();
+        if !step.action.starts_with("lpa.") {
+            obs.messages.extend(trace_messages(&trace));
+        }
         let (verdict, why) = judge(step, &obs, &world.vars);
         for (var, fact) in &step.save {
             if let Some(v) = obs.facts.get(fact) {
@@ -463,6 +472,12 @@ fn execute(
     }
     world.end_download();
     let mut outcome = Outcome::of(&tracker);
+    if tracker.verdict() == Verdict::Pass {
+        outcome = Outcome::Verdict {
+            verdict: Verdict::Pass,
+            reason: Some(format!("all {} steps as expected", records.len())),
+        };
+    }
     if !reveal {
         if let Outcome::Verdict {
             reason: Some(r), ..
@@ -472,6 +487,79 @@ fn execute(
         }
     }
     (outcome, records)
+}
+
+/// The ES10 requests and answers in a card trace (STORE DATA blocks and GET RESPONSE joined),
+/// and every other command as a raw APDU exchange.
+fn trace_messages(trace: &[rsp_lpa::card::ApduExchange]) -> Vec<crate::journal::MessageRecord> {
+    let mut out = Vec::new();
+    let mut request: Vec<u8> = Vec::new();
+    let mut answer: Vec<u8> = Vec::new();
+    let mut open = false;
+    let flush = |out: &mut Vec<_>, request: &mut Vec<u8>, answer: &mut Vec<u8>| {
+        if request.is_empty() {
+            return;
+        }
+        let name = request_type(request);
+        out.push(actions::der_record("sent", "ES10", &name, request));
+        if !answer.is_empty() {
+            out.push(actions::der_record("received", "ES10", &name, answer));
+        }
+        request.clear();
+        answer.clear();
+    };
+    for x in trace {
+        let ins = x.command.get(1).copied().unwrap_or(0);
+        let body = x.response.len().saturating_sub(2);
+        let data = x.response.get(..body).unwrap_or_default();
+        match ins {
+            0xE2 => {
+                if !open {
+                    flush(&mut out, &mut request, &mut answer);
+                }
+                let lc = usize::from(x.command.get(4).copied().unwrap_or(0));
+                request.extend_from_slice(x.command.get(5..5 + lc).unwrap_or_default());
+                answer.extend_from_slice(data);
+                // P1 bit 8 marks the last block of the request.
+                open = x.command.get(2).is_some_and(|p1| p1 & 0x80 == 0);
+            }
+            0xC0 if !request.is_empty() => answer.extend_from_slice(data),
+            _ => {
+                flush(&mut out, &mut request, &mut answer);
+                open = false;
+                out.push(crate::journal::MessageRecord {
+                    direction: "exchange".into(),
+                    interface: "APDU".into(),
+                    function: rsp_codec::apdu::sw::describe(u16::from_be_bytes([
+                        x.response.get(body).copied().unwrap_or(0),
+                        x.response.get(body + 1).copied().unwrap_or(0),
+                    ])),
+                    tree: None,
+                    hex: Some(format!(
+                        "{} -> {}",
+                        hex::encode_upper(&x.command),
+                        hex::encode_upper(&x.response)
+                    )),
+                    json: None,
+                });
+            }
+        }
+    }
+    flush(&mut out, &mut request, &mut answer);
+    out
+}
+
+/// The schema name of an ES10 request by its tag, else the tag.
+fn request_type(request: &[u8]) -> String {
+    rsp_codec::tlv::Tlv::parse_prefix(request)
+        .ok()
+        .and_then(|(t, _)| {
+            rsp_codec::schema::by_tag(t.tag())
+                .find(|ty| ty.name.ends_with("Request"))
+                .map(|ty| ty.name.to_owned())
+                .or_else(|| Some(t.tag().to_string()))
+        })
+        .unwrap_or_else(|| "ES10".into())
 }
 
 fn step_name(step: &StepDef) -> String {

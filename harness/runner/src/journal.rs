@@ -147,7 +147,6 @@ pub struct CaseRecord {
     pub steps: Vec<StepRecord>,
 }
 
-// One value per line read or written, never stored: boxing the case would buy nothing.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 enum Line {
