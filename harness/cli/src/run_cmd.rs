@@ -231,6 +231,10 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
             })?;
             adapter = format!("https://{server}");
             world.smdp_dut = Some(server);
+            world.es2_dut = ics.endpoints.es2plus.clone();
+            world.dut_iccids = std::sync::Arc::new(rsp_runner::world::DutInventory::new(
+                ics.endpoints.iccids.clone(),
+            ));
         }
         Role::Smds => {
             let server =

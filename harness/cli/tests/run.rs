@@ -155,3 +155,128 @@ fn a_run_killed_mid_way_resumes_to_the_same_results() {
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "a case ran twice");
 }
+
+/// An SM-DP+ as a remote DUT: `rspcheck serve smdp` on loopback (ES9+ and ES2+ over mutual TLS,
+/// its own inventory), reached only through its ICS, host overrides and the PKI's operator
+/// certificate. Cases that inspect the reference SM-DP+ are not applicable to it.
+#[test]
+fn a_remote_smdp_is_tested_through_es9_and_es2_as_its_ics_declares() {
+    use std::io::{BufRead, BufReader};
+
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pki = rsp_euicc::testkit::generated_pki(7);
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/profiles");
+    let mut config = format!(
+        "pki = {pki:?}\nin_memory = true\nbind = \"127.0.0.1:0\"\n[es2]\nbind = \"127.0.0.1:0\"\n"
+    );
+    for p in ["minimal-milenage", "usim-isim-full", "tuak256"] {
+        config.push_str(&format!(
+            "[[profile]]\nder = {:?}\n",
+            profiles.join(format!("{p}.der"))
+        ));
+    }
+    std::fs::write(dir.path().join("smdp.toml"), config).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rspcheck"))
+        .args([
+            "serve",
+            "smdp",
+            "--config",
+            "smdp.toml",
+            "--max-requests",
+            "200",
+        ])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _guard = Guard(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let (mut es9, mut es2) = (None, None);
+    while es9.is_none() || es2.is_none() {
+        let line = lines.next().expect("server output").unwrap();
+        let after = |marker: &str| {
+            line.split_once(marker)
+                .map(|(_, rest)| rest.split(['/', ' ']).next().unwrap_or_default().to_owned())
+        };
+        if line.contains("serving ES9+") {
+            es9 = after("https://");
+        } else if line.contains("ES2+ on") {
+            es2 = after("https://");
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    std::fs::write(
+        dir.path().join("ics.toml"),
+        format!(
+            "role = \"smdp\"\nname = \"reference SM-DP+ as a remote DUT\"\n[endpoints]\n\
+             server = \"testsmdpplus1.example.com\"\n\
+             es2plus = \"https://testsmdpplus1.example.com:9443\"\n\
+             iccids = [\"89999000000000000018\", \"89999000000000000026\", \"89999000000000000042\"]\n\
+             [pki]\ndir = {pki:?}\n[options]\nes2plus = true\n"
+        ),
+    )
+    .unwrap();
+    let o = rspcheck(
+        dir.path(),
+        &[
+            "run",
+            "--ics",
+            "ics.toml",
+            "--resolve",
+            &format!("testsmdpplus1.example.com={}", es9.unwrap()),
+            "--resolve",
+            &format!("testsmdpplus1.example.com:9443={}", es2.unwrap()),
+            "--id",
+            "SMDP.ES9.InitiateAuthentication.01",
+            "--id",
+            "SMDP.ES9.AuthenticateClient.01",
+            "--id",
+            "SMDP.ES9.GetBoundProfilePackage.03",
+            "--id",
+            "SMDP.ES9.AuthenticateClient.Err.09",
+            "--id",
+            "SMDP.ES9.Robustness.*",
+            "--out",
+            "run",
+        ],
+    );
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", text(&o.stderr));
+    let got = outcomes(&dir.path().join("run"));
+    let find = |id: &str| got.iter().find(|(i, _)| i == id).map(|(_, o)| o.as_str());
+    assert_eq!(
+        find("SMDP.ES9.InitiateAuthentication.01"),
+        Some("pass"),
+        "{got:?}"
+    );
+    // A whole download with a confirmation code, ordered over ES2+.
+    assert_eq!(
+        find("SMDP.ES9.GetBoundProfilePackage.03"),
+        Some("pass"),
+        "{got:?}"
+    );
+    assert_eq!(
+        find("SMDP.ES9.AuthenticateClient.Err.09"),
+        Some("pass"),
+        "{got:?}"
+    );
+    assert_eq!(
+        find("SMDP.ES9.Robustness.ContentType"),
+        Some("pass"),
+        "{got:?}"
+    );
+    // It reads the reference SM-DP+'s ledger: nothing to read on a DUT.
+    assert_eq!(
+        find("SMDP.ES9.AuthenticateClient.01"),
+        Some("not-applicable"),
+        "{got:?}"
+    );
+}

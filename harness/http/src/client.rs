@@ -69,7 +69,8 @@ pub struct ClientConfig {
     /// reached the server: SGP.22 POSTs are not idempotent.
     pub retries: u32,
     /// Host-name overrides: connect to this address for this host (TLS still checks the name),
-    /// e.g. `("testsmdpplus1.example.com", 127.0.0.1:PORT)`.
+    /// e.g. `("testsmdpplus1.example.com", 127.0.0.1:PORT)`; a `host:port` key applies to that
+    /// port only and wins over the bare host.
     pub resolve: Vec<(String, SocketAddr)>,
     /// Certificate to present when the server asks (ES2+).
     pub client_identity: Option<ClientIdentity>,
@@ -413,13 +414,18 @@ impl HttpClient {
     }
 
     async fn resolve(&self, origin: &Origin) -> Result<SocketAddr, HttpError> {
-        if let Some((_, addr)) = self
-            .config
-            .resolve
-            .iter()
-            .find(|(h, _)| h.eq_ignore_ascii_case(&origin.host))
-        {
-            return Ok(*addr);
+        // `host:port` overrides before `host`: one server name can have two listeners (an
+        // SM-DP+'s ES9+ and ES2+).
+        let with_port = format!("{}:{}", origin.host, origin.port);
+        let find = |key: &str| {
+            self.config
+                .resolve
+                .iter()
+                .find(|(h, _)| h.eq_ignore_ascii_case(key))
+                .map(|(_, a)| *a)
+        };
+        if let Some(addr) = find(&with_port).or_else(|| find(&origin.host)) {
+            return Ok(addr);
         }
         let resolve_err = |reason: String| HttpError::Resolve {
             host: origin.host.clone(),

@@ -279,6 +279,18 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
 ];
 
+/// Actions that look inside (or arm) a reference role: a case using one of them cannot run
+/// when that role is the DUT.
+pub fn reference_only(action: &str) -> Option<crate::ics::Role> {
+    use crate::ics::Role;
+    match action {
+        "smdp.arm" | "smdp.order_state" | "smdp.audit" | "smdp.restart" | "smdp.inventory" => {
+            Some(Role::Smdp)
+        }
+        _ => None,
+    }
+}
+
 pub fn spec(name: &str) -> Option<&'static ActionSpec> {
     ACTIONS.iter().find(|a| a.name == name)
 }
@@ -464,11 +476,59 @@ fn reference_smdp<'a>(
         .ok_or_else(|| format!("{what} needs the reference SM-DP+ (the SM-DP+ here is the DUT)"))
 }
 
-/// An ES2+ call in process at the reference SM-DP+ (as the operator simulator would make it).
+/// An ES2+ call of the operator simulator: in process at the reference SM-DP+, or over
+/// mutual TLS (the PKI's operator certificate) to a DUT SM-DP+'s ES2+ endpoint.
 fn es2(ctx: &Ctx<'_>, f: Es2Function, body: Value) -> Result<Value, String> {
-    let service = reference_smdp(ctx, "ES2+")?;
-    let a = service.with(|s| s.handle_es2(f, body.to_string().as_bytes()));
-    serde_json::from_slice(&a.body).map_err(|e| format!("ES2+ {f:?}: answer is not JSON: {e}"))
+    if let Some(service) = ctx.world.smdp.reference() {
+        let a = service.with(|s| s.handle_es2(f, body.to_string().as_bytes()));
+        return serde_json::from_slice(&a.body)
+            .map_err(|e| format!("ES2+ {f:?}: answer is not JSON: {e}"));
+    }
+    let base = ctx
+        .world
+        .spec
+        .es2_dut
+        .as_deref()
+        .ok_or("the ICS declares no ES2+ endpoint ([endpoints] es2plus) for the SM-DP+")?;
+    let base = if base.starts_with("https://") {
+        base.trim_end_matches('/').to_owned()
+    } else {
+        format!("https://{}", base.trim_end_matches('/'))
+    };
+    let pki = &ctx.world.spec.pki;
+    let operator = pki
+        .set
+        .curves()
+        .iter()
+        .find_map(|c| c.operator.clone())
+        .ok_or("the PKI has no operator certificate for ES2+")?;
+    let key = operator
+        .key_path
+        .as_ref()
+        .ok_or("the PKI has no operator private key")?;
+    let mut c = rsp_http::ClientConfig::new(rsp_http::Trust::RspRole {
+        roots: pki.ci_ders(),
+        role: rsp_crypto::cert::Role::DpTls,
+    });
+    c.client_identity = Some(rsp_http::ClientIdentity {
+        cert_chain_der: rsp_http::load_certificates(&operator.path).map_err(|e| e.to_string())?,
+        key_der: rsp_http::load_private_key(key).map_err(|e| e.to_string())?,
+    });
+    c.resolve = ctx.world.spec.resolve.clone();
+    c.timeout = ctx.world.spec.timeout;
+    let client = rsp_http::HttpClient::new(c).map_err(|e| format!("ES2+ client: {e}"))?;
+    let r = client
+        .post(
+            &format!("{base}{}", f.path()),
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .map_err(|e| format!("ES2+ {f:?}: {e}"))?;
+    if r.status == 204 {
+        return Ok(json!({"header": {"functionExecutionStatus": {"status": "Executed-Success"}}}));
+    }
+    serde_json::from_slice(&r.body)
+        .map_err(|e| format!("ES2+ {f:?}: HTTP {} answer is not JSON: {e}", r.status))
 }
 
 fn es2_status(v: &Value) -> ObservedStatus {
@@ -513,9 +573,20 @@ fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
     let profile = ctx
         .text("profile")
         .unwrap_or_else(|| "minimal-milenage".into());
-    let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
-    let service = reference_smdp(ctx, "smdp.order")?.clone();
-    service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
+    let (iccid, imsi) = match ctx.world.smdp.reference() {
+        Some(service) => {
+            let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
+            service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
+            (iccid, Some(imsi))
+        }
+        // A DUT SM-DP+ orders from its own inventory, as the ICS lists it.
+        None => (
+            ctx.world.spec.dut_iccids.take().ok_or(
+                "no ICCID left to order: list the DUT's inventory in the ICS ([endpoints] iccids)",
+            )?,
+            None,
+        ),
+    };
     let eid = match ctx.text("eid").as_deref() {
         None => None,
         Some("card") => Some(ctx.world_card_eid()?),
@@ -577,7 +648,9 @@ fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
         .or(matching_id);
     let address = ctx.world.smdp.address();
     ctx.world.vars.insert("iccid".into(), iccid.clone());
-    ctx.world.vars.insert("imsi".into(), imsi);
+    if let Some(imsi) = imsi {
+        ctx.world.vars.insert("imsi".into(), imsi);
+    }
     if let Some(m) = mid {
         ctx.secret(&m);
         let ac = format!(

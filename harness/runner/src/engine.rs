@@ -165,6 +165,27 @@ pub fn applicability(case: &CaseDef, ics: &Ics) -> Result<(), String> {
     }
 }
 
+/// A case that looks inside the role under test can only run against the reference one.
+fn introspection(case: &CaseDef, dut: &Dut) -> Result<(), String> {
+    let reference = dut.world.smdp_dut.is_none() && dut.world.smds_dut.is_none();
+    if reference {
+        return Ok(());
+    }
+    match case
+        .steps
+        .iter()
+        .find(|s| actions::reference_only(&s.action) == Some(case.dut))
+    {
+        Some(s) => Err(format!(
+            "{} (line {}) inspects or arms the reference {}, which the DUT replaces",
+            s.action,
+            s.line,
+            case.dut.name()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Runs the selected cases; `on_case` sees each finished case (progress).
 pub fn run(
     catalogue: &Catalogue,
@@ -287,10 +308,11 @@ pub fn run_case(case: &CaseDef, dut: &Dut, config: &RunConfig) -> CaseRecord {
         .replace("{id}", &case.id)
         .replace("{seed}", &config.seed.to_string());
     let started = Instant::now();
-    let (outcome, steps) = match applicability(case, &dut.ics) {
-        Err(reason) => (Outcome::NotApplicable { reason }, Vec::new()),
-        Ok(()) => guarded(case, dut, config, seed),
-    };
+    let (outcome, steps) =
+        match applicability(case, &dut.ics).and_then(|()| introspection(case, dut)) {
+            Err(reason) => (Outcome::NotApplicable { reason }, Vec::new()),
+            Ok(()) => guarded(case, dut, config, seed),
+        };
     let judgement = dut.expectations.judge(&case.id, &outcome);
     let entry = |i: usize| dut.expectations.entries()[i].clone();
     let expectation = match judgement {

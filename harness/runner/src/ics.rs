@@ -167,6 +167,10 @@ pub struct Endpoints {
     pub reader: Option<String>,
     /// LPA DUT: the command to run, with `{activation_code}`, `{smdp}`, `{reader}` placeholders.
     pub lpa_command: Option<String>,
+    /// SM-DP+ DUT: ICCIDs of its inventory that rspcheck may order through ES2+ (each order
+    /// consumes one; a run takes them in order).
+    #[serde(default)]
+    pub iccids: Vec<String>,
 }
 
 /// `[pki]`: trust anchors and certificates.
@@ -329,7 +333,8 @@ pub fn template(role: Role) -> String {
     match role {
         Role::Euicc => out.push_str("# reader = \"Virtual PCD 00 00\"   # PC/SC reader name\n"),
         Role::Smdp => out.push_str(
-            "# server = \"smdp.example.com:443\"\n# es2plus = \"https://smdp.example.com:8443\"\n",
+            "# server = \"smdp.example.com:443\"\n# es2plus = \"https://smdp.example.com:8443\"\n\
+             # iccids = [\"89999000000000000018\"]   # inventory rspcheck may order through ES2+\n",
         ),
         Role::Smds => out.push_str("# server = \"smds.example.com:443\"\n"),
         Role::Lpa => out.push_str(

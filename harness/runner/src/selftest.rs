@@ -45,6 +45,8 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         seed: 0,
         personality: Personality::Conforming,
         smdp_dut: None,
+        es2_dut: None,
+        dut_iccids: Arc::default(),
         smds_dut: None,
         resolve: Vec::new(),
         card_dut: None,

@@ -145,6 +145,28 @@ impl SmdpSide {
     }
 }
 
+/// The ICCIDs a DUT SM-DP+ holds for rspcheck, handed out once each.
+#[derive(Debug, Default)]
+pub struct DutInventory {
+    iccids: Vec<String>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl DutInventory {
+    pub fn new(iccids: Vec<String>) -> DutInventory {
+        DutInventory {
+            iccids,
+            next: Default::default(),
+        }
+    }
+
+    /// The next unused ICCID, if any is left.
+    pub fn take(&self) -> Option<String> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.iccids.get(i).cloned()
+    }
+}
+
 /// Opens a DUT card's transport (a fresh connection per case).
 pub type CardOpener = Arc<dyn Fn() -> Result<Box<dyn Transport>, String> + Send + Sync>;
 
@@ -157,6 +179,11 @@ pub struct WorldSpec {
     pub personality: Personality,
     /// Where the DUT SM-DP+ is (`None`: the reference one).
     pub smdp_dut: Option<String>,
+    /// ES2+ of the DUT SM-DP+ (`https://host:port`), reached with the PKI's operator
+    /// certificate.
+    pub es2_dut: Option<String>,
+    /// ICCIDs of the DUT SM-DP+'s inventory, shared by the cases of a run (each order takes one).
+    pub dut_iccids: Arc<DutInventory>,
     /// Where the DUT SM-DS is (`None`: the reference one).
     pub smds_dut: Option<String>,
     /// Host overrides for DUT servers (`name → 127.0.0.1:port`).
