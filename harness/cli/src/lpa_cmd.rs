@@ -999,6 +999,11 @@ fn managed(out: &Out, operation: &str, done: &str, id: &str) {
 }
 
 /// The source of a download from the command line; secrets are remembered for redaction.
+/// The confirmation code given; an empty one is the user entering nothing.
+fn confirmation_code(args: &DownloadArgs) -> Option<&String> {
+    args.confirmation_code.as_ref().filter(|c| !c.is_empty())
+}
+
 fn download_source(
     card: &mut LpaCard<'_>,
     args: &DownloadArgs,
@@ -1020,7 +1025,7 @@ fn download_source(
             )
         })?;
         out.remember(&ac.matching_id);
-        if ac.confirmation_code_required && args.confirmation_code.is_none() {
+        if ac.confirmation_code_required && confirmation_code(args).is_none() {
             return Err(Failure(
                 "the activation code says a confirmation code is required: give \
                  --confirmation-code"
@@ -1094,7 +1099,7 @@ fn profile_download(
         Consent::Accept
     };
     let options = DownloadOptions {
-        confirmation_code: args.confirmation_code.as_ref().map(|c| {
+        confirmation_code: confirmation_code(args).map(|c| {
             out.remember(c);
             Secret::new(c.clone())
         }),

@@ -67,6 +67,12 @@ pub struct RunArgs {
     resolve: Vec<String>,
 }
 
+/// The self-test's LPA under test: rspcheck's own LPA command line.
+const SELF_TEST_LPA: &str =
+    "{rspcheck} lpa --card {card} --pki {pki} --euicc-config {euicc_config} \
+     --resolve {smdp_resolve} --resolve {smds_resolve} \
+     profile download --ac {activation_code} --confirmation-code {confirmation_code}";
+
 impl RunArgs {
     /// `rspcheck` with no arguments: the self-test with the defaults `rspcheck run` has.
     pub fn default_self_test() -> RunArgs {
@@ -206,6 +212,12 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
             .map_err(|e| Failure(e.to_string(), 2))?;
         for d in &mut duts {
             d.expectations = expectations.clone();
+            // The LPA under test is this binary's own `rspcheck lpa`, driven the way a
+            // vendor's LPA is: through the command template.
+            if d.ics.role == Role::Lpa {
+                d.world.lpa_command = Some(SELF_TEST_LPA.into());
+                d.identity.adapter = format!("command: {SELF_TEST_LPA}");
+            }
         }
         return Ok(duts);
     };
@@ -253,12 +265,11 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
             world.card_dut = Some(card_opener(&reader)?);
         }
         Role::Lpa => {
-            return Err(Failure(
-                "an LPA DUT driven by a command template is not available yet; the self-test \
-                 runs rspcheck's own LPA (rspcheck run --role lpa)"
-                    .into(),
-                2,
-            ))
+            let command = ics.endpoints.lpa_command.clone().ok_or_else(|| {
+                Failure("the ICS of an LPA needs [endpoints] lpa_command".into(), 2)
+            })?;
+            adapter = format!("command: {command}");
+            world.lpa_command = Some(command);
         }
     }
     let mut identity = vec![("ICS".to_owned(), ics_path.display().to_string())];

@@ -279,6 +279,34 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
 ];
 
+/// Why a step cannot be carried out by an LPA under test driven by a command template (which
+/// only downloads with an activation code, start to end), if it cannot.
+pub fn beyond_lpa_command(step: &crate::scenario::StepDef) -> Option<String> {
+    match step.action.as_str() {
+        "lpa.continue" | "lpa.cancel" | "lpa.discover" | "lpa.notifications" => Some(format!(
+            "{} needs rspcheck's own LPA (a command template only downloads)",
+            step.action
+        )),
+        "lpa.download" => {
+            if !step.mutate.is_empty() {
+                return Some("lpa.download with mutations needs rspcheck's own LPA".into());
+            }
+            ["until", "consent", "check_metadata", "notify"]
+                .into_iter()
+                .chain(
+                    step.args
+                        .get("source")
+                        .and_then(toml::Value::as_str)
+                        .filter(|s| *s != "activation_code")
+                        .map(|_| "source"),
+                )
+                .find(|k| step.args.contains_key(*k))
+                .map(|k| format!("lpa.download with `{k}` needs rspcheck's own LPA"))
+        }
+        _ => None,
+    }
+}
+
 /// Actions that look inside (or arm) a reference role: a case using one of them cannot run
 /// when that role is the DUT.
 pub fn reference_only(action: &str) -> Option<crate::ics::Role> {
@@ -1146,6 +1174,9 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         log: log.clone(),
     };
     if start {
+        if let Some(template) = ctx.world.spec.lpa_command.clone() {
+            return crate::lpa_command::download(ctx, &template);
+        }
         ctx.world.end_download();
         let source = match source_of(ctx) {
             Ok(s) => s,

@@ -165,7 +165,8 @@ pub struct Endpoints {
     pub es2plus: Option<String>,
     /// PC/SC reader of an eUICC DUT.
     pub reader: Option<String>,
-    /// LPA DUT: the command to run, with `{activation_code}`, `{smdp}`, `{reader}` placeholders.
+    /// LPA DUT: the command that downloads, with the placeholders of [`crate::lpa_command`]
+    /// (`{activation_code}`, `{confirmation_code}`, `{smdp}`, `{smdp_resolve}`, `{card}` …).
     pub lpa_command: Option<String>,
     /// SM-DP+ DUT: ICCIDs of its inventory that rspcheck may order through ES2+ (each order
     /// consumes one; a run takes them in order).
@@ -338,7 +339,7 @@ pub fn template(role: Role) -> String {
         ),
         Role::Smds => out.push_str("# server = \"smds.example.com:443\"\n"),
         Role::Lpa => out.push_str(
-            "# lpa_command = \"lpa-tool download -a {activation_code} --reader {reader}\"\n",
+            "# lpa_command = \"lpa-tool --card {card} --resolve {smdp_resolve} download -a {activation_code}\"\n",
         ),
     }
     out.push_str(

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod expectations;
 pub mod ics;
 pub mod journal;
+pub mod lpa_command;
 pub mod report;
 pub mod scenario;
 pub mod selftest;

@@ -186,7 +186,9 @@ pub struct Expect {
     /// Facts the step reported: `{ "profile.state" = "enabled", events = "1" }`.
     #[serde(default)]
     pub facts: BTreeMap<String, toml::Value>,
-    /// The download's outcome: `installed`, `cancelled:<reason>`, `refused`.
+    /// The download's outcome: `installed`, `install_failed`, `cancelled:<reason>`,
+    /// `ac_refused`, `confirmation_code_required`, `timeout`; `a|b` accepts either (two LPAs
+    /// may refuse the same thing at different points).
     #[serde(default)]
     pub outcome: Option<String>,
     /// The DUT must not answer within this many milliseconds (a hang is the expected reaction).

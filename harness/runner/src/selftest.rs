@@ -46,6 +46,7 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         personality: Personality::Conforming,
         smdp_dut: None,
         es2_dut: None,
+        lpa_command: None,
         dut_iccids: Arc::default(),
         smds_dut: None,
         resolve: Vec::new(),

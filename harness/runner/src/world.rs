@@ -184,6 +184,9 @@ pub struct WorldSpec {
     pub es2_dut: Option<String>,
     /// ICCIDs of the DUT SM-DP+'s inventory, shared by the cases of a run (each order takes one).
     pub dut_iccids: Arc<DutInventory>,
+    /// The DUT LPA's command template (`None`: rspcheck's LPA in process). See
+    /// [`crate::actions`] `lpa.download` for the placeholders.
+    pub lpa_command: Option<String>,
     /// Where the DUT SM-DS is (`None`: the reference one).
     pub smds_dut: Option<String>,
     /// Host overrides for DUT servers (`name → 127.0.0.1:port`).
@@ -284,23 +287,32 @@ impl World {
     }
 }
 
-fn reference_card(spec: &WorldSpec) -> Result<Euicc, WorldError> {
-    let reference = |detail: String| WorldError::Reference {
-        role: "eUICC",
-        detail,
-    };
+/// The reference eUICC's configuration in a world (also written for an LPA under test that
+/// runs the reference card from a state file).
+pub fn reference_card_config(spec: &WorldSpec) -> Result<EuiccConfig, WorldError> {
     let ci = spec
         .pki
         .ci_pkid_hex(spec.curve)
-        .ok_or_else(|| reference(format!("the PKI has no {:?} CI", spec.curve)))?;
-    let config = EuiccConfig {
+        .ok_or_else(|| WorldError::Reference {
+            role: "eUICC",
+            detail: format!("the PKI has no {:?} CI", spec.curve),
+        })?;
+    Ok(EuiccConfig {
         personality: spec.personality,
         ci_pkids_for_verification: vec![ci.clone()],
         ci_pkids_for_signing: vec![ci],
         root_ds_address: SMDS_ADDRESS.into(),
         default_dp_address: Some(SMDP_ADDRESS.into()),
         ..EuiccConfig::default()
+    })
+}
+
+fn reference_card(spec: &WorldSpec) -> Result<Euicc, WorldError> {
+    let reference = |detail: String| WorldError::Reference {
+        role: "eUICC",
+        detail,
     };
+    let config = reference_card_config(spec)?;
     Euicc::new(
         config,
         Credentials::from_set(&spec.pki.set).map_err(|e| reference(e.to_string()))?,
