@@ -251,8 +251,12 @@ impl World {
             Some(open) => CardTransport::Dut(open().map_err(WorldError::Card)?),
             None => CardTransport::Reference(Box::new(reference_card(&spec)?)),
         };
-        let card = Card::open(transport, CardOptions::default())
+        let dut_card = matches!(transport, CardTransport::Dut(_));
+        let mut card = Card::open(transport, CardOptions::default())
             .map_err(|e| WorldError::Card(e.to_string()))?;
+        if dut_card {
+            clean_card(&mut card)?;
+        }
         Ok(World {
             spec,
             smdp,
@@ -305,6 +309,33 @@ pub fn reference_card_config(spec: &WorldSpec) -> Result<EuiccConfig, WorldError
         default_dp_address: Some(SMDP_ADDRESS.into()),
         ..EuiccConfig::default()
     })
+}
+
+/// A DUT card as every case expects to find it (SGP.23's initial conditions): no profiles,
+/// the default SM-DP+ address unset, no pending notifications. A reference card starts so.
+fn clean_card(card: &mut Card<CardTransport>) -> Result<(), WorldError> {
+    let reset = card.memory_reset(rsp_lpa::es10::ResetOptions {
+        delete_operational_profiles: true,
+        delete_field_loaded_test_profiles: true,
+        reset_default_smdp_address: true,
+    });
+    match reset {
+        // nothingToDelete: already clean.
+        Ok(()) | Err(rsp_lpa::Es10Error::Rejected { code: 1, .. }) => {}
+        Err(e) => {
+            return Err(WorldError::Card(format!(
+                "memory reset before the case: {e}"
+            )))
+        }
+    }
+    let pending = card
+        .list_notifications(None)
+        .map_err(|e| WorldError::Card(format!("notifications before the case: {e}")))?;
+    for n in pending {
+        card.remove_notification(n.seq_number)
+            .map_err(|e| WorldError::Card(format!("remove notification {}: {e}", n.seq_number)))?;
+    }
+    Ok(())
 }
 
 fn reference_card(spec: &WorldSpec) -> Result<Euicc, WorldError> {
