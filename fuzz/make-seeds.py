@@ -153,3 +153,9 @@ import glob as _glob
 for path in sorted(_glob.glob(os.path.join(root, "suites", "*", "*.toml"))):
     with open(path, "rb") as f:
         put("scenario", f.read())
+# runner_files: selector byte (0 ICS, 1 expectations, 2 journal) + file.
+put("runner_files", b"\x00" + b'role = "smdp"\nname = "x"\n[endpoints]\nserver = "smdp.example.com"\niccids = ["89999000000000000018"]\n[options]\n"curve.brp" = true\ncc = false\n')
+put("runner_files", b"\x01" + b'[[expect]]\ncase = "SMDP.*"\nreason = "known"\nmessage = "8.1"\nlink = "https://x"\n')
+put("runner_files", b"\x02" + b'{"kind":"run","schema":1,"seed":1,"dut":"smdp","selection":[],"started_at":0}\n'
+    + b'{"kind":"case","id":"A.B","outcome":"verdict","verdict":"fail","reason":"x","seed":2,"duration_us":5,"steps":[{"name":"s","verdict":"fail","duration_us":1,"messages":[{"direction":"sent","interface":"ES9+","function":"f","hex":"00"}]}]}\n'
+    + b'{"kind":"case","id":"C.D","outcome":"not-applicable","reason":"ICS","seed":3,"duration_us":1}\n')

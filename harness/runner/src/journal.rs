@@ -192,11 +192,19 @@ pub struct JournalContents {
 
 /// Reads a journal.
 pub fn read(path: &Path) -> Result<JournalContents, JournalError> {
+    let file = File::open(path).map_err(|source| JournalError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_from(BufReader::new(file), path)
+}
+
+/// Reads a journal from any reader; `path` names it in errors.
+pub fn read_from(mut reader: impl BufRead, path: &Path) -> Result<JournalContents, JournalError> {
     let io_err = |source| JournalError::Io {
         path: path.to_owned(),
         source,
     };
-    let mut reader = BufReader::new(File::open(path).map_err(io_err)?);
     let mut header = None;
     let mut cases = Vec::new();
     let mut complete_len = 0u64;
