@@ -115,6 +115,13 @@ pub const ACTIONS: &[ActionSpec] = &[
               \"ordered,confirmed,released,downloadAttempt:ok\".",
     },
     ActionSpec {
+        name: "smdp.clock",
+        args: &[("advance_s", Int, true)],
+        mutable: false,
+        doc: "Moves the reference SM-DP+'s clock forward from the world's time (sessions and \
+              orders with a time to live expire).",
+    },
+    ActionSpec {
         name: "smdp.restart",
         args: &[],
         mutable: false,
@@ -158,7 +165,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "lpa.cancel",
         args: &[("reason", Text, true)],
-        mutable: false,
+        mutable: true,
         doc: "CancelSession of the download in progress on the card and at the SM-DP+ \
               (reason endUserRejection, postponed, timeout, metadataMismatch, \
               loadBppExecutionError, pprNotAllowed, undefinedReason).",
@@ -312,9 +319,8 @@ pub fn beyond_lpa_command(step: &crate::scenario::StepDef) -> Option<String> {
 pub fn reference_only(action: &str) -> Option<crate::ics::Role> {
     use crate::ics::Role;
     match action {
-        "smdp.arm" | "smdp.order_state" | "smdp.audit" | "smdp.restart" | "smdp.inventory" => {
-            Some(Role::Smdp)
-        }
+        "smdp.arm" | "smdp.order_state" | "smdp.audit" | "smdp.restart" | "smdp.inventory"
+        | "smdp.clock" => Some(Role::Smdp),
         _ => None,
     }
 }
@@ -466,6 +472,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "smdp.order_state" => smdp_order_state(ctx),
         "smdp.audit" => smdp_audit(ctx),
         "smdp.restart" => smdp_restart(ctx),
+        "smdp.clock" => smdp_clock(ctx),
         "es9.post" => es9_post(ctx),
         "lpa.download" => lpa_download(ctx, true),
         "lpa.continue" => lpa_download(ctx, false),
@@ -834,6 +841,22 @@ fn smdp_audit(ctx: &mut Ctx<'_>) -> ActionResult {
     Ok(obs)
 }
 
+fn smdp_clock(ctx: &mut Ctx<'_>) -> ActionResult {
+    let advance = ctx
+        .args
+        .get("advance_s")
+        .and_then(toml::Value::as_integer)
+        .ok_or("advance_s: seconds")?;
+    let service = reference_smdp(ctx, "smdp.clock")?;
+    let now = crate::world::reference_time()
+        .unix()
+        .saturating_add(advance);
+    service.with(|s| s.set_time(rsp_crypto::cert::Time::from_unix(now)));
+    let mut obs = Observation::default();
+    obs.facts.insert("smdp.time".into(), now.to_string());
+    Ok(obs)
+}
+
 fn smdp_restart(ctx: &mut Ctx<'_>) -> ActionResult {
     let service = reference_smdp(ctx, "smdp.restart")?;
     service.with(|s| s.drop_sessions());
@@ -965,7 +988,11 @@ impl Hooks for StepHooks {
         let mut log = self.log.borrow_mut();
         match message {
             Outgoing::Es10 { function, request } => {
-                for m in self.mutations.iter().filter(|m| applies(m, function)) {
+                for m in self
+                    .mutations
+                    .iter()
+                    .filter(|m| applies(m, function) && !targets_json(m))
+                {
                     match apply_der_mutation(m, request, self.vectors.as_deref(), &self.pki) {
                         Ok(()) => log.applied += 1,
                         Err(e) => log.errors.push(format!("{function}: {e}")),
@@ -1060,6 +1087,12 @@ impl Hooks for StepHooks {
             }
         }
     }
+}
+
+/// Whether a mutation is for an ES9+/ES11 JSON body (it names a JSON key or a base64 field)
+/// rather than an ES10 request; `on = "CancelSession"` names both interfaces' functions.
+fn targets_json(m: &Mutation) -> bool {
+    m.field.is_some() || matches!(m.op, MutationOp::JsonSet | MutationOp::JsonRemove)
 }
 
 fn applies(m: &Mutation, function: &str) -> bool {
@@ -1345,15 +1378,33 @@ fn lpa_cancel(ctx: &mut Ctx<'_>) -> ActionResult {
         .into_iter()
         .find(|r| r.name() == name)
         .ok_or_else(|| format!("reason {name:?}: a CancelSessionReason name"))?;
+    let log = std::rc::Rc::new(std::cell::RefCell::new(HookLog::default()));
+    let hooks = StepHooks {
+        mutations: ctx.mutations.clone(),
+        vectors: ctx.vectors.clone(),
+        pki: ctx.world.spec.pki.clone(),
+        log: log.clone(),
+    };
     let download = ctx
         .world
         .download
         .as_mut()
         .ok_or("no download in progress")?;
+    download.set_hooks(hooks);
     let mut obs = Observation::default();
     match download.cancel(reason) {
         Ok(()) => obs.status = Some(ObservedStatus::Success),
         Err(e) => observe_download_error(&mut obs, e),
+    }
+    let l = std::mem::take(&mut *log.borrow_mut());
+    if obs.result.is_none() {
+        obs.result = l.es10_error;
+    }
+    obs.messages.extend(l.messages);
+    if !l.errors.is_empty() {
+        obs.harness_error = Some(format!("mutation not applied: {}", l.errors.join("; ")));
+    } else if l.applied == 0 && !ctx.mutations.is_empty() {
+        obs.harness_error = Some("no message of the step matched the mutations".into());
     }
     Ok(obs)
 }
@@ -2079,6 +2130,17 @@ fn certificate(
     vectors: Option<&std::path::Path>,
     pki: &crate::world::Pki,
 ) -> Result<Vec<u8>, String> {
+    if let Some(file) = name.strip_prefix("pki:invalid/") {
+        // The PKI's own invalid certificates (expired, wrong EID, unknown CI …), which chain
+        // like the valid ones where they should.
+        if file.contains("..") || file.contains('/') {
+            return Err(format!(
+                "certificate {name:?}: a file name of the PKI's invalid/ folder"
+            ));
+        }
+        let path = pki.dir.join("invalid").join(file);
+        return std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    }
     if let Some(entry) = name.strip_prefix("pki:") {
         let set = pki
             .set

@@ -26,6 +26,9 @@ use rsp_smdp::{MemoryStore, Smdp, SmdpConfig};
 pub const SMDP_ADDRESS: &str = "testsmdpplus1.example.com";
 pub const SMDS_ADDRESS: &str = "testsmds.example.com";
 
+/// How long the reference SM-DP+'s orders live.
+pub const ORDER_TTL_SECONDS: i64 = 86_400;
+
 /// The reference roles' clock: inside every certificate of the generated PKI and of SGP.26.
 pub fn reference_time() -> Time {
     "2026-10-01T00:00:00Z".parse().expect("constant time")
@@ -377,6 +380,8 @@ fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSid
     };
     let config = SmdpConfig {
         replace_session_keys: spec.replace_session_keys,
+        // Orders live a day, so order expiry (8.8.5/4.10) is reachable with `smdp.clock`.
+        order_ttl: Some(ORDER_TTL_SECONDS),
         ..SmdpConfig::default()
     };
     let mut smdp = Smdp::new(
