@@ -92,7 +92,13 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| engine::repo_root().join("suites"));
     let catalogue = scenario::load_dir(&suites).map_err(|e| Failure(format!("suites: {e}"), 2))?;
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let duts = duts(&args, timeout)?;
+    let mut duts = duts(&args, timeout)?;
+    if !args.list {
+        for d in &mut duts {
+            let read = engine::identify(d, &engine::repo_root().join("vectors"));
+            d.identity.identity.extend(read);
+        }
+    }
     let selection = Selection {
         ids: args.ids.clone(),
         tags: args.tags.clone(),

@@ -188,7 +188,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         args: &[],
         mutable: false,
         doc: "GetEUICCInfo1/2, GetEID, GetEuiccConfiguredAddresses: facts eid, svn, \
-              default_dp_address, root_ds_address, ci_pkids.",
+              profile_version, firmware, sas, default_dp_address, root_ds_address.",
     },
     ActionSpec {
         name: "es10.challenge",
@@ -920,6 +920,14 @@ fn es9_post(ctx: &mut Ctx<'_>) -> ActionResult {
     match reply {
         Ok(r) => {
             obs.http_status = Some(r.status);
+            for (name, value) in &r.headers {
+                if matches!(
+                    name.as_str(),
+                    "x-admin-protocol" | "server" | "content-type"
+                ) {
+                    obs.facts.insert(format!("header.{name}"), value.clone());
+                }
+            }
             let v: Option<Value> = serde_json::from_slice(&r.body).ok();
             if let Some(v) = &v {
                 if v["header"]["functionExecutionStatus"].is_object() {
@@ -1517,16 +1525,20 @@ fn es10_info(ctx: &mut Ctx<'_>) -> ActionResult {
             function: "GetEUICCInfo2",
             detail: e.to_string(),
         })?;
-        if let Some(v) = t
-            .children()
-            .iter()
-            .find(|c| c.tag() == Tag::of(0x82))
-            .and_then(Tlv::content)
-        {
-            f.insert(
-                "svn".into(),
-                v.iter().map(u8::to_string).collect::<Vec<_>>().join("."),
-            );
+        let field = |tag: u32| {
+            t.children()
+                .iter()
+                .find(|c| c.tag() == Tag::of(tag))
+                .and_then(Tlv::content)
+        };
+        let version = |v: &[u8]| v.iter().map(u8::to_string).collect::<Vec<_>>().join(".");
+        for (tag, name) in [(0x82, "svn"), (0x81, "profile_version"), (0x83, "firmware")] {
+            if let Some(v) = field(tag) {
+                f.insert(name.into(), version(v));
+            }
+        }
+        if let Some(sas) = field(0x0C) {
+            f.insert("sas".into(), String::from_utf8_lossy(sas).into_owned());
         }
         f.insert("info1_bytes".into(), info1.len().to_string());
         Ok(f)

@@ -107,6 +107,52 @@ impl RunSummary {
     }
 }
 
+/// What identifies a DUT, read from it before the run: EUICCInfo2 and the EID of a card, the
+/// headers an SM-DP+ answers with. Failures are reported in the identity, not fatal.
+pub fn identify(dut: &Dut, repo_vectors: &Path) -> Vec<(String, String)> {
+    let probe = match dut.ics.role {
+        Role::Euicc => Some(("es10.info", toml::Table::new())),
+        Role::Smdp => {
+            let mut t = toml::Table::new();
+            t.insert("function".into(), "InitiateAuthentication".into());
+            t.insert("body".into(), "{}".into());
+            Some(("es9.post", t))
+        }
+        Role::Smds | Role::Lpa => None,
+    };
+    let Some((action, args)) = probe else {
+        return Vec::new();
+    };
+    let mut world = match World::build(dut.world.clone()) {
+        Ok(w) => w,
+        Err(e) => return vec![("identity".into(), format!("not read: {e}"))],
+    };
+    let mut ctx = Ctx {
+        world: &mut world,
+        args,
+        mutations: Vec::new(),
+        vectors: None,
+        repo_vectors: repo_vectors.to_owned(),
+    };
+    let obs = actions::run(action, &mut ctx);
+    if let Some(e) = obs.harness_error.or(obs.dut_error) {
+        return vec![("identity".into(), format!("not read: {e}"))];
+    }
+    let wanted = [
+        ("eid", "EID"),
+        ("svn", "SGP.22 version (EUICCInfo2 svn)"),
+        ("profile_version", "SAIP version"),
+        ("firmware", "firmware version"),
+        ("sas", "SAS accreditation"),
+        ("header.server", "Server header"),
+        ("header.x-admin-protocol", "X-Admin-Protocol"),
+    ];
+    wanted
+        .iter()
+        .filter_map(|(k, label)| obs.facts.get(*k).map(|v| ((*label).to_owned(), v.clone())))
+        .collect()
+}
+
 /// A case's own seed: the run seed and the id mixed (FNV-1a then SplitMix64), so selecting a
 /// different subset never changes a case's seed.
 pub fn case_seed(run_seed: u64, id: &str) -> u64 {
