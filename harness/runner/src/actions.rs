@@ -263,6 +263,14 @@ pub const ACTIONS: &[ActionSpec] = &[
               EF.IMSI: fact imsi (digits), compared with $imsi when set.",
     },
     ActionSpec {
+        name: "uicc.authenticate",
+        args: &[],
+        mutable: false,
+        doc: "Over the UICC interface: SELECT ADF.USIM, AUTHENTICATE (3G context) with a MILENAGE \
+              vector computed from the ordered profile's K and OPc (vectors/profiles): facts \
+              res_matches, ck_matches, ik_matches.",
+    },
+    ActionSpec {
         name: "euicc.reset",
         args: &[],
         mutable: false,
@@ -489,6 +497,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "es10.notifications" => es10_notifications(ctx),
         "es10.raw" => es10_raw(ctx),
         "uicc.read_imsi" => uicc_read_imsi(ctx),
+        "uicc.authenticate" => uicc_authenticate(ctx),
         "euicc.reset" => euicc_reset(ctx),
         "es12.register" => es12_register(ctx),
         "es12.delete" => es12_delete(ctx),
@@ -683,6 +692,7 @@ fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
         .or(matching_id);
     let address = ctx.world.smdp.address();
     ctx.world.vars.insert("iccid".into(), iccid.clone());
+    ctx.world.vars.insert("profile".into(), profile.clone());
     if let Some(imsi) = imsi {
         ctx.world.vars.insert("imsi".into(), imsi);
     }
@@ -1764,61 +1774,32 @@ fn uicc_read_imsi(ctx: &mut Ctx<'_>) -> ActionResult {
     let expected = ctx.var("imsi");
     let card = ctx.world.card().ok_or("no card")?;
     let t = card.transport_mut();
+    if !select_usim(t, &mut obs)? {
+        return Ok(obs);
+    }
     let select_fid = |fid: [u8; 2]| CommandApdu::new(0, 0xA4, 0x00, 0x0C).with_data(fid.to_vec());
-    let step = |obs: &mut Observation, what: &str, r: &rsp_codec::apdu::ResponseApdu| -> bool {
+    for (what, command) in [
+        ("SELECT EF.IMSI", select_fid([0x6F, 0x07])),
+        (
+            "READ BINARY EF.IMSI",
+            CommandApdu::new(0, 0xB0, 0, 0).with_le(9),
+        ),
+    ] {
+        let r = basic(t, command)?;
         obs.notes.push(format!("{what}: {}", sw::describe(r.sw)));
+        obs.sw = Some(r.sw);
         if r.sw != sw::OK {
-            obs.sw = Some(r.sw);
-            return false;
+            return Ok(obs);
         }
-        true
-    };
-    let r = basic(t, select_fid([0x3F, 0x00]))?;
-    if !step(&mut obs, "SELECT MF", &r) {
-        return Ok(obs);
+        if what.starts_with("READ") {
+            let imsi = imsi_digits(&r.data);
+            if let Some(want) = &expected {
+                obs.facts
+                    .insert("imsi_matches".into(), (&imsi == want).to_string());
+            }
+            obs.facts.insert("imsi".into(), imsi);
+        }
     }
-    let r = basic(t, select_fid([0x2F, 0x00]))?;
-    if !step(&mut obs, "SELECT EF.DIR", &r) {
-        return Ok(obs);
-    }
-    let rec = basic(t, CommandApdu::new(0, 0xB2, 1, 4).with_le(0))?;
-    if !step(&mut obs, "READ RECORD EF.DIR", &rec) {
-        return Ok(obs);
-    }
-    let aid = Tlv::parse_prefix(&rec.data)
-        .ok()
-        .and_then(|(t, _)| {
-            t.children()
-                .iter()
-                .find(|c| c.tag() == Tag::of(0x4F))
-                .and_then(Tlv::content)
-                .map(<[u8]>::to_vec)
-        })
-        .ok_or("EF.DIR record 1 has no AID")?;
-    let r = basic(
-        t,
-        CommandApdu::new(0, 0xA4, 0x04, 0x04)
-            .with_data(aid)
-            .with_le(0),
-    )?;
-    if !step(&mut obs, "SELECT ADF.USIM", &r) {
-        return Ok(obs);
-    }
-    let r = basic(t, select_fid([0x6F, 0x07]))?;
-    if !step(&mut obs, "SELECT EF.IMSI", &r) {
-        return Ok(obs);
-    }
-    let r = basic(t, CommandApdu::new(0, 0xB0, 0, 0).with_le(9))?;
-    if !step(&mut obs, "READ BINARY EF.IMSI", &r) {
-        return Ok(obs);
-    }
-    obs.sw = Some(r.sw);
-    let imsi = imsi_digits(&r.data);
-    if let Some(want) = expected {
-        obs.facts
-            .insert("imsi_matches".into(), (imsi == want).to_string());
-    }
-    obs.facts.insert("imsi".into(), imsi);
     Ok(obs)
 }
 
@@ -1839,6 +1820,129 @@ fn imsi_digits(ef: &[u8]) -> String {
         }
     }
     digits
+}
+
+/// SELECT MF, EF.DIR record 1's AID, then that ADF (USIM) on the basic channel.
+fn select_usim(t: &mut crate::world::CardTransport, obs: &mut Observation) -> Result<bool, String> {
+    let select_fid = |fid: [u8; 2]| CommandApdu::new(0, 0xA4, 0x00, 0x0C).with_data(fid.to_vec());
+    let mut step = |what: &str, r: &rsp_codec::apdu::ResponseApdu| -> bool {
+        obs.notes.push(format!("{what}: {}", sw::describe(r.sw)));
+        if r.sw != sw::OK {
+            obs.sw = Some(r.sw);
+            return false;
+        }
+        true
+    };
+    if !step("SELECT MF", &basic(t, select_fid([0x3F, 0x00]))?)
+        || !step("SELECT EF.DIR", &basic(t, select_fid([0x2F, 0x00]))?)
+    {
+        return Ok(false);
+    }
+    let rec = basic(t, CommandApdu::new(0, 0xB2, 1, 4).with_le(0))?;
+    if !step("READ RECORD EF.DIR", &rec) {
+        return Ok(false);
+    }
+    let aid = Tlv::parse_prefix(&rec.data)
+        .ok()
+        .and_then(|(t, _)| {
+            t.children()
+                .iter()
+                .find(|c| c.tag() == Tag::of(0x4F))
+                .and_then(Tlv::content)
+                .map(<[u8]>::to_vec)
+        })
+        .ok_or("EF.DIR record 1 has no AID")?;
+    let r = basic(
+        t,
+        CommandApdu::new(0, 0xA4, 0x04, 0x04)
+            .with_data(aid)
+            .with_le(0),
+    )?;
+    Ok(step("SELECT ADF.USIM", &r))
+}
+
+fn uicc_authenticate(ctx: &mut Ctx<'_>) -> ActionResult {
+    let profile = ctx
+        .var("profile")
+        .ok_or("no profile ordered in this case ($profile)")?;
+    let desc = std::fs::read_to_string(
+        ctx.repo_vectors
+            .join("profiles")
+            .join(format!("{profile}.toml")),
+    )
+    .map_err(|e| format!("profile {profile}: {e}"))?;
+    let t: toml::Table = desc
+        .parse()
+        .map_err(|e| format!("profile {profile}: {e}"))?;
+    if t.get("algorithm")
+        .and_then(toml::Value::as_str)
+        .is_some_and(|a| a != "milenage")
+    {
+        return Err(format!(
+            "profile {profile}: uicc.authenticate computes MILENAGE only"
+        ));
+    }
+    let key = |k: &str| -> Result<[u8; 16], String> {
+        let h = t
+            .get(k)
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| format!("profile {profile}: no {k}"))?;
+        hex::decode(h)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| format!("profile {profile}: {k} is not 16 bytes of hex"))
+    };
+    let milenage = rsp_crypto::milenage::Milenage::new(key("ki")?, key("opc")?);
+    let mut rand = [0u8; 16];
+    rand[..8].copy_from_slice(&ctx.world.spec.seed.to_be_bytes());
+    rand[8..].copy_from_slice(&(!ctx.world.spec.seed).to_be_bytes());
+    // A fresh SQN above anything a new profile has seen, AMF with the separation bit.
+    let v = milenage.generate_vector(&rand, [0, 0, 0, 0, 0, 0x21], [0x80, 0x00]);
+    let mut obs = Observation::default();
+    let card = ctx.world.card().ok_or("no card")?;
+    let t = card.transport_mut();
+    if !select_usim(t, &mut obs)? {
+        return Ok(obs);
+    }
+    let mut data = vec![0x10];
+    data.extend_from_slice(&rand);
+    data.push(0x10);
+    data.extend_from_slice(&v.autn);
+    let r = basic(
+        t,
+        CommandApdu::new(0, 0x88, 0x00, 0x81)
+            .with_data(data)
+            .with_le(0),
+    )?;
+    obs.notes
+        .push(format!("AUTHENTICATE: {}", sw::describe(r.sw)));
+    obs.sw = Some(r.sw);
+    if r.sw != sw::OK {
+        return Ok(obs);
+    }
+    // DB ‖ L RES ‖ L CK ‖ L IK (‖ L Kc): TS 31.102 §7.1.2.1.
+    let mut fields = Vec::new();
+    let mut rest = r.data.get(1..).unwrap_or_default();
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = usize::from(len);
+        let Some(value) = tail.get(..len) else { break };
+        fields.push(value.to_vec());
+        rest = &tail[len..];
+    }
+    if r.data.first() != Some(&0xDB) || fields.len() < 3 {
+        obs.dut_error = Some(format!(
+            "AUTHENTICATE answer is not a successful 3G response: {}",
+            hex::encode_upper(&r.data)
+        ));
+        return Ok(obs);
+    }
+    obs.facts
+        .insert("res_matches".into(), (fields[0] == v.xres).to_string());
+    obs.facts
+        .insert("ck_matches".into(), (fields[1] == v.ck).to_string());
+    obs.facts
+        .insert("ik_matches".into(), (fields[2] == v.ik).to_string());
+    Ok(obs)
 }
 
 fn euicc_reset(ctx: &mut Ctx<'_>) -> ActionResult {
