@@ -214,12 +214,19 @@ pub fn applicability(case: &CaseDef, ics: &Ics) -> Result<(), String> {
 /// A case that looks inside the role under test can only run against the reference one; an
 /// LPA behind a command template can only download.
 fn introspection(case: &CaseDef, dut: &Dut) -> Result<(), String> {
+    if case.personality.is_some() && dut.world.card_dut.is_some() {
+        return Err(
+            "the case sets a personality of the reference eUICC; the DUT card is what it is".into(),
+        );
+    }
     if case.dut == Role::Lpa && dut.world.lpa_command.is_some() {
         if let Some(why) = case.steps.iter().find_map(actions::beyond_lpa_command) {
             return Err(why);
         }
     }
-    let reference = dut.world.smdp_dut.is_none() && dut.world.smds_dut.is_none();
+    let reference = dut.world.smdp_dut.is_none()
+        && dut.world.smds_dut.is_none()
+        && dut.world.card_dut.is_none();
     if reference {
         return Ok(());
     }
@@ -413,6 +420,9 @@ fn guarded(case: &CaseDef, dut: &Dut, config: &RunConfig, seed: u64) -> (Outcome
     spec.seed = seed;
     spec.curve = case.curve;
     spec.replace_session_keys = case.rsk;
+    if let Some(p) = case.personality {
+        spec.personality = p;
+    }
     let vectors = config.vectors.clone();
     let repo_vectors = config.repo_vectors.clone();
     let reveal = config.reveal_secrets;

@@ -94,6 +94,10 @@ struct CaseDoc {
     /// The reference SM-DP+ adds ReplaceSessionKeys to its BPPs.
     #[serde(default)]
     rsk: bool,
+    /// The reference eUICC's personality (`conforming`, `svn-2.2`, `legacy-v2.0` …); a case
+    /// that sets one does not apply to a DUT card.
+    #[serde(default)]
+    personality: Option<String>,
     #[serde(default)]
     step: Vec<toml::Spanned<StepDoc>>,
 }
@@ -233,6 +237,7 @@ pub struct CaseDef {
     pub timeout: Option<u64>,
     pub curve: rsp_crypto::Curve,
     pub rsk: bool,
+    pub personality: Option<rsp_euicc::Personality>,
     pub steps: Vec<StepDef>,
     /// `suites/<role>/<file>.toml:<line>`.
     pub source: String,
@@ -317,6 +322,24 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             None | Some("nist") => rsp_crypto::Curve::NistP256,
             Some("brp") => rsp_crypto::Curve::BrainpoolP256r1,
             Some(other) => return Err(invalid(case_line, format!("curve {other:?}: nist or brp"))),
+        };
+        let personality = match &c.personality {
+            None => None,
+            Some(name) => Some(
+                rsp_euicc::Personality::ALL
+                    .into_iter()
+                    .find(|p| p.name() == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = rsp_euicc::Personality::ALL
+                            .iter()
+                            .map(|p| p.name())
+                            .collect();
+                        invalid(
+                            case_line,
+                            format!("personality {name:?}: one of {}", known.join(", ")),
+                        )
+                    })?,
+            ),
         };
         if c.step.is_empty() {
             return Err(invalid(case_line, format!("case {}: no steps", c.id)));
@@ -416,6 +439,7 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             timeout: c.timeout,
             curve,
             rsk: c.rsk,
+            personality,
             steps,
             source: format!("{}:{case_line}", display.display()),
         });
