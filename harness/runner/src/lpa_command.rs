@@ -8,7 +8,9 @@
 //! `{smdp_resolve}` / `{smds_resolve}` (`NAME=127.0.0.1:PORT` for the LPA's host overrides),
 //! `{card}` (`ref:STATEFILE`: the reference eUICC's state, loaded back after the command),
 //! `{euicc_config}` (that card's configuration, TOML), `{pki}` (the PKI folder),
-//! `{rspcheck}` (this executable, so the self-test can put rspcheck's own LPA under test).
+//! `{rspcheck}` (this executable, so the self-test can put rspcheck's own LPA under test),
+//! `{reader}` (the PC/SC reader where rspcheck's eUICC is served through pcscd's vpcd driver
+//! while the command runs; needs the `pcsc` feature and pcscd with vsmartcard-vpcd).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -121,7 +123,8 @@ pub fn download(ctx: &mut Ctx<'_>, template: &str) -> Result<Observation, String
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "rspcheck".into());
-    let values: [(&str, String); 9] = [
+    let values: [(&str, String); 10] = [
+        ("{reader}", VPCD_READER.to_owned()),
         ("{activation_code}", activation_code),
         ("{confirmation_code}", confirmation_code),
         ("{smdp}", ctx.world.smdp.address()),
@@ -149,18 +152,29 @@ pub fn download(ctx: &mut Ctx<'_>, template: &str) -> Result<Observation, String
 
     let audit_before = audit_len(ctx);
     let mut obs = Observation::default();
-    let outcome = run(&argv, work.path(), ctx.world.spec.timeout * 3);
-
-    // The card comes back with whatever the LPA left on it.
-    if let Some(euicc) = transport.reference() {
-        match CardState::load(&state_path) {
-            Ok(state) => euicc.set_state(state),
-            Err(e) => obs
-                .notes
-                .push(format!("the LPA left no readable card state: {e}")),
+    let limit = ctx.world.spec.timeout * 3;
+    let outcome = if template.contains("{reader}") {
+        // The card is served through pcscd while the command runs, then comes back as it is.
+        let Some(euicc) = transport.reference() else {
+            return Err("an LPA under test needs the reference eUICC".into());
+        };
+        let r = with_vpcd(euicc, || run(&argv, work.path(), limit));
+        restore(ctx, transport)?;
+        r?
+    } else {
+        let outcome = run(&argv, work.path(), limit);
+        // The card comes back with whatever the LPA left in its state file.
+        if let Some(euicc) = transport.reference() {
+            match CardState::load(&state_path) {
+                Ok(state) => euicc.set_state(state),
+                Err(e) => obs
+                    .notes
+                    .push(format!("the LPA left no readable card state: {e}")),
+            }
         }
-    }
-    restore(ctx, transport)?;
+        restore(ctx, transport)?;
+        outcome
+    };
 
     let (code, stdout, stderr) = match outcome {
         Ok(x) => x,
@@ -202,6 +216,63 @@ pub fn download(ctx: &mut Ctx<'_>, template: &str) -> Result<Observation, String
     });
     obs.status = Some(ObservedStatus::Success);
     Ok(obs)
+}
+
+/// The PC/SC reader pcscd's vpcd driver shows for its first slot.
+pub const VPCD_READER: &str = "Virtual PCD 00 00";
+
+/// Runs `f` while `euicc` is the card in [`VPCD_READER`] (served to pcscd's vpcd driver on
+/// 127.0.0.1:35963); the card is taken out again before this returns.
+#[cfg(feature = "pcsc")]
+fn with_vpcd<R>(
+    euicc: &mut rsp_euicc::Euicc,
+    f: impl FnOnce() -> Result<R, RunFailure>,
+) -> Result<Result<R, RunFailure>, String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use rsp_euicc::pcsc_transport::{wait_for_card, wait_for_empty};
+    use rsp_euicc::vpcd::{run_vpcd, VpcdOptions, DEFAULT_PORT};
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let options = VpcdOptions {
+        addr: ([127, 0, 0, 1], DEFAULT_PORT).into(),
+        reconnect: false,
+        stop: Some(stop.clone()),
+        ..VpcdOptions::default()
+    };
+    std::thread::scope(|scope| {
+        let served = scope.spawn(|| run_vpcd(euicc, &options));
+        let present = wait_for_card(VPCD_READER, Duration::from_secs(20));
+        let result = match present {
+            Ok(_) => Ok(f()),
+            Err(e) => Err(format!(
+                "the eUICC did not appear in {VPCD_READER:?} (is pcscd running with \
+                 vsmartcard-vpcd?): {e}"
+            )),
+        };
+        stop.store(true, Ordering::SeqCst);
+        let ended = served
+            .join()
+            .map_err(|_| "the vpcd card thread panicked".to_owned())
+            .and_then(|r| r.map_err(|e| format!("vpcd: {e}")));
+        // The next case must not see this card still leaving.
+        let _ = wait_for_empty(VPCD_READER, Duration::from_secs(10));
+        let result = result?;
+        ended?;
+        Ok(result)
+    })
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn with_vpcd<R>(
+    _euicc: &mut rsp_euicc::Euicc,
+    _f: impl FnOnce() -> Result<R, RunFailure>,
+) -> Result<Result<R, RunFailure>, String> {
+    Err(
+        "the {reader} placeholder serves the eUICC through pcscd: build with --features pcsc"
+            .into(),
+    )
 }
 
 enum RunFailure {
