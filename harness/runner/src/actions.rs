@@ -1299,6 +1299,12 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         .is_some_and(|e| e.is_some());
     if let Some(pir) = download.pir() {
         obs.pir = pir_error(pir).ok();
+        if let Some((status, id)) = failed_pe_status(pir) {
+            obs.facts.insert("pe_status".into(), status.to_string());
+            if let Some(id) = id {
+                obs.facts.insert("pe_identification".into(), id.to_string());
+            }
+        }
         obs.messages.push(der_record(
             "received",
             "ES10b",
@@ -1716,6 +1722,43 @@ fn es10_raw(ctx: &mut Ctx<'_>) -> ActionResult {
         Err(e) => obs.dut_error = Some(e.to_string()),
     }
     Ok(obs)
+}
+
+/// The first PEStatus whose status is not ok in a PIR's simaResponse (digest §7.5):
+/// `(status, identification)`. Both PIR alternatives carry a simaResponse (`04` in success,
+/// `82` in errorResult), each a run of EUICCResponse SEQUENCEs.
+pub fn failed_pe_status(pir: &[u8]) -> Option<(i64, Option<i64>)> {
+    let int = |t: &Tlv| rsp_codec::der::decode_integer(t.content()?).ok();
+    let pir = Tlv::parse(pir).ok()?;
+    let data = pir.children().first()?;
+    let result = data
+        .children()
+        .iter()
+        .find(|c| c.tag() == Tag::of(0xA2))?
+        .children()
+        .first()?;
+    let sima = result
+        .children()
+        .iter()
+        .find(|c| c.tag() == Tag::of(0x04) || c.tag() == Tag::of(0x82))?
+        .content()?;
+    let mut rest = sima;
+    while !rest.is_empty() {
+        let (response, used) = Tlv::parse_prefix(rest).ok()?;
+        rest = &rest[used..];
+        let statuses = response
+            .children()
+            .iter()
+            .find(|c| c.tag() == Tag::of(0xA0))?;
+        for pe in statuses.children() {
+            let field = |n: u32| pe.children().iter().find(|c| c.tag() == Tag::of(n));
+            let status = field(0x80).and_then(int)?;
+            if status != 0 {
+                return Some((status, field(0x81).and_then(int)));
+            }
+        }
+    }
+    None
 }
 
 /// The code of an answer's error alternative: `BFxx { A1 { …, 02 code } }` (AuthenticateServer,

@@ -682,6 +682,9 @@ pub fn describe_expect(e: Option<&Expect>) -> String {
         if let Some(r) = p.error_reason {
             t.push_str(&format!(" errorReason {r}"));
         }
+        if let Some(s) = p.pe_status {
+            t.push_str(&format!(" PEStatus {s}"));
+        }
         parts.push(t);
     }
     if let Some(h) = e.http_status {
@@ -746,7 +749,10 @@ pub fn judge(
         let ok = match (&obs.pir, p.result.as_str()) {
             (Some(None), "success") => true,
             (Some(Some((b, r))), "error") => {
-                p.bpp_command_id.is_none_or(|x| x == *b) && p.error_reason.is_none_or(|x| x == *r)
+                p.bpp_command_id.is_none_or(|x| x == *b)
+                    && p.error_reason.is_none_or(|x| x == *r)
+                    && p.pe_status
+                        .is_none_or(|x| obs.facts.get("pe_status") == Some(&x.to_string()))
             }
             _ => false,
         };
@@ -888,4 +894,93 @@ pub fn shared_vectors() -> Option<PathBuf> {
 /// Parses `--dut`-style role names.
 pub fn role_of(name: &str) -> Option<Role> {
     Role::parse(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::PirExpect;
+    use rstest::rstest;
+
+    fn step(expect: Option<Expect>) -> StepDef {
+        StepDef {
+            action: "lpa.download".into(),
+            args: toml::Table::new(),
+            mutate: Vec::new(),
+            expect,
+            save: BTreeMap::new(),
+            line: 1,
+        }
+    }
+
+    fn observed() -> Observation {
+        let mut o = Observation {
+            status: Some(ObservedStatus::Failed {
+                subject: "8.1.1".into(),
+                reason: "3.8".into(),
+            }),
+            result: Some((2, "invalidSignature".into())),
+            pir: Some(Some((5, 12))),
+            outcome: Some("install_failed".into()),
+            ..Observation::default()
+        };
+        o.facts.insert("pe_status".into(), "6".into());
+        o.facts.insert("imsi".into(), "001010000000001".into());
+        o
+    }
+
+    #[rstest]
+    #[case::status(Expect { status: Some("8.1.1/3.8".into()), ..Expect::default() }, true)]
+    #[case::status_other(Expect { status: Some("8.1.1/3.9".into()), ..Expect::default() }, false)]
+    #[case::any_failure(Expect { status: Some("failed".into()), ..Expect::default() }, true)]
+    #[case::result_name(Expect { result: Some("invalidSignature".into()), ..Expect::default() }, true)]
+    #[case::result_code(Expect { result: Some(toml::Value::Integer(1)), ..Expect::default() }, false)]
+    #[case::pir(Expect { pir: Some(PirExpect { result: "error".into(), bpp_command_id: Some(5), error_reason: Some(12), pe_status: Some(6) }), ..Expect::default() }, true)]
+    #[case::pir_pe(Expect { pir: Some(PirExpect { result: "error".into(), pe_status: Some(9), ..PirExpect::default() }), ..Expect::default() }, false)]
+    #[case::pir_success(Expect { pir: Some(PirExpect { result: "success".into(), ..PirExpect::default() }), ..Expect::default() }, false)]
+    #[case::outcome_alternatives(Expect { outcome: Some("installed|install_failed".into()), ..Expect::default() }, true)]
+    #[case::outcome(Expect { outcome: Some("installed".into()), ..Expect::default() }, false)]
+    #[case::fact_variable(Expect { facts: [("imsi".to_owned(), toml::Value::from("$imsi"))].into(), ..Expect::default() }, true)]
+    #[case::missing_fact(Expect { facts: [("nope".to_owned(), toml::Value::from("1"))].into(), ..Expect::default() }, false)]
+    #[case::no_response(Expect { no_response_ms: Some(100), ..Expect::default() }, false)]
+    fn judgements(#[case] expect: Expect, #[case] pass: bool) {
+        let vars: BTreeMap<String, String> =
+            [("imsi".to_owned(), "001010000000001".to_owned())].into();
+        let (v, why) = judge(&step(Some(expect)), &observed(), &vars);
+        assert_eq!(v == Verdict::Pass, pass, "{why}");
+    }
+
+    #[test]
+    fn without_expect_only_success_passes_and_harness_errors_are_errors() {
+        let vars = BTreeMap::new();
+        assert_eq!(judge(&step(None), &observed(), &vars).0, Verdict::Fail);
+        let ok = Observation {
+            status: Some(ObservedStatus::Success),
+            outcome: Some("installed".into()),
+            pir: Some(None),
+            ..Observation::default()
+        };
+        assert_eq!(judge(&step(None), &ok, &vars).0, Verdict::Pass);
+        let broken = Observation {
+            harness_error: Some("no such profile".into()),
+            ..ok
+        };
+        assert_eq!(judge(&step(None), &broken, &vars).0, Verdict::Error);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_every_form() {
+        let secrets = vec!["AC-SECRET-1".to_owned(), "12".to_owned()];
+        let hex = hex::encode_upper("AC-SECRET-1");
+        let text = format!("id AC-SECRET-1 hex {hex} code 12");
+        let out = redact_text(&text, &secrets);
+        assert_eq!(out, "id <redacted> hex <redacted> code 12");
+    }
+
+    #[test]
+    fn case_seeds_depend_on_the_run_seed_and_the_id_only() {
+        assert_eq!(case_seed(1, "A.B"), case_seed(1, "A.B"));
+        assert_ne!(case_seed(1, "A.B"), case_seed(2, "A.B"));
+        assert_ne!(case_seed(1, "A.B"), case_seed(1, "A.C"));
+    }
 }

@@ -209,6 +209,10 @@ pub struct PirExpect {
     pub bpp_command_id: Option<i64>,
     #[serde(default)]
     pub error_reason: Option<i64>,
+    /// The first PEStatus in the simaResponse whose status is not ok (digest §7.5), e.g. 9
+    /// template-not-supported.
+    #[serde(default)]
+    pub pe_status: Option<i64>,
 }
 
 /// One step of a case, validated.
