@@ -67,11 +67,12 @@ pub struct RunArgs {
     resolve: Vec<String>,
 }
 
-/// The self-test's LPA under test: rspcheck's own LPA command line.
-const SELF_TEST_LPA: &str =
-    "{rspcheck} lpa --card {card} --pki {pki} --euicc-config {euicc_config} \
-     --resolve {smdp_resolve} --resolve {smds_resolve} \
-     profile download --ac {activation_code} --confirmation-code {confirmation_code}";
+/// The self-test's LPA under test: rspcheck's own LPA command line (card, trust, host
+/// overrides), then what it is asked to do.
+const SELF_TEST_LPA_CARD: &str = "{rspcheck} lpa --card {card} --pki {pki} \
+     --euicc-config {euicc_config} --resolve {smdp_resolve} --resolve {smds_resolve}";
+const SELF_TEST_LPA_DOWNLOAD: &str =
+    "profile download --ac {activation_code} --confirmation-code {confirmation_code}";
 
 impl RunArgs {
     /// `rspcheck` with no arguments: the self-test with the defaults `rspcheck run` has.
@@ -221,8 +222,14 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
             // The LPA under test is this binary's own `rspcheck lpa`, driven the way a
             // vendor's LPA is: through the command template.
             if d.ics.role == Role::Lpa {
-                d.world.lpa_command = Some(SELF_TEST_LPA.into());
-                d.identity.adapter = format!("command: {SELF_TEST_LPA}");
+                let lpa = |tail: &str| format!("{SELF_TEST_LPA_CARD} {tail}");
+                d.world.lpa_command = Some(rsp_runner::world::LpaCommands {
+                    download: lpa(SELF_TEST_LPA_DOWNLOAD),
+                    default_smdp: Some(lpa("profile download --default-smdp")),
+                    discover: Some(lpa("profile discover --download")),
+                    notifications: Some(lpa("notification process")),
+                });
+                d.identity.adapter = format!("command: {}", lpa(SELF_TEST_LPA_DOWNLOAD));
             }
         }
         return Ok(duts);
@@ -275,7 +282,12 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
                 Failure("the ICS of an LPA needs [endpoints] lpa_command".into(), 2)
             })?;
             adapter = format!("command: {command}");
-            world.lpa_command = Some(command);
+            world.lpa_command = Some(rsp_runner::world::LpaCommands {
+                download: command,
+                default_smdp: ics.endpoints.lpa_command_default.clone(),
+                discover: ics.endpoints.lpa_command_discover.clone(),
+                notifications: ics.endpoints.lpa_command_notifications.clone(),
+            });
         }
     }
     let mut identity = vec![("ICS".to_owned(), ics_path.display().to_string())];

@@ -172,10 +172,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lpa.discover",
-        args: &[],
+        args: &[("download", Bool, false)],
         mutable: false,
         doc: "ES11 event retrieval at the root SM-DS: fact events; saves event_id and \
-              event_address of the first event.",
+              event_address of the first event; with download = true, then downloads it \
+              (outcome as lpa.download).",
     },
     ActionSpec {
         name: "lpa.notifications",
@@ -294,29 +295,55 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
 ];
 
-/// Why a step cannot be carried out by an LPA under test driven by a command template (which
-/// only downloads with an activation code, start to end), if it cannot.
-pub fn beyond_lpa_command(step: &crate::scenario::StepDef) -> Option<String> {
+/// Why a step cannot be carried out by an LPA under test driven by command templates (which
+/// run start to end, unchanged), if it cannot.
+pub fn beyond_lpa_command(
+    step: &crate::scenario::StepDef,
+    commands: &crate::world::LpaCommands,
+) -> Option<String> {
+    let missing = |key: &str| {
+        Some(format!(
+            "{} needs [endpoints] {key} in the LPA's ICS",
+            step.action
+        ))
+    };
     match step.action.as_str() {
-        "lpa.continue" | "lpa.cancel" | "lpa.discover" | "lpa.notifications" => Some(format!(
-            "{} needs rspcheck's own LPA (a command template only downloads)",
+        "lpa.continue" | "lpa.cancel" => Some(format!(
+            "{} needs rspcheck's own LPA (a command runs a download start to end)",
             step.action
         )),
+        "lpa.discover" => {
+            if step.args.get("download").and_then(toml::Value::as_bool) != Some(true) {
+                Some("lpa.discover without download needs rspcheck's own LPA".into())
+            } else if commands.discover.is_none() {
+                missing("lpa_command_discover")
+            } else {
+                None
+            }
+        }
+        "lpa.notifications" if commands.notifications.is_none() => {
+            missing("lpa_command_notifications")
+        }
         "lpa.download" => {
             if !step.mutate.is_empty() {
                 return Some("lpa.download with mutations needs rspcheck's own LPA".into());
             }
-            ["until", "consent", "check_metadata", "notify"]
+            if let Some(k) = ["until", "consent", "check_metadata", "notify"]
                 .into_iter()
-                .chain(
-                    step.args
-                        .get("source")
-                        .and_then(toml::Value::as_str)
-                        .filter(|s| *s != "activation_code")
-                        .map(|_| "source"),
-                )
                 .find(|k| step.args.contains_key(*k))
-                .map(|k| format!("lpa.download with `{k}` needs rspcheck's own LPA"))
+            {
+                return Some(format!("lpa.download with `{k}` needs rspcheck's own LPA"));
+            }
+            match step.args.get("source").and_then(toml::Value::as_str) {
+                None | Some("activation_code") => None,
+                Some("default_smdp") if commands.default_smdp.is_none() => {
+                    missing("lpa_command_default")
+                }
+                Some("default_smdp") => None,
+                Some(other) => Some(format!(
+                    "lpa.download with source {other:?} needs rspcheck's own LPA"
+                )),
+            }
         }
         _ => None,
     }
@@ -1225,8 +1252,18 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         log: log.clone(),
     };
     if start {
-        if let Some(template) = ctx.world.spec.lpa_command.clone() {
-            return crate::lpa_command::download(ctx, &template);
+        if let Some(commands) = ctx.world.spec.lpa_command.clone() {
+            let template = match ctx.text("source").as_deref() {
+                Some("default_smdp") => commands
+                    .default_smdp
+                    .ok_or("the LPA's ICS has no lpa_command_default")?,
+                _ => commands.download,
+            };
+            return crate::lpa_command::run_command(
+                ctx,
+                &template,
+                crate::lpa_command::Kind::Download,
+            );
         }
         ctx.world.end_download();
         let source = match source_of(ctx) {
@@ -1434,6 +1471,27 @@ fn lpa_cancel(ctx: &mut Ctx<'_>) -> ActionResult {
 }
 
 fn lpa_discover(ctx: &mut Ctx<'_>) -> ActionResult {
+    let download = ctx.flag("download", false);
+    if let Some(commands) = ctx.world.spec.lpa_command.clone() {
+        let template = commands
+            .discover
+            .ok_or("the LPA's ICS has no lpa_command_discover")?;
+        return crate::lpa_command::run_command(ctx, &template, crate::lpa_command::Kind::Download);
+    }
+    let mut found = lpa_discover_only(ctx)?;
+    if !download || found.facts.get("events").is_none_or(|n| n == "0") {
+        return Ok(found);
+    }
+    ctx.args = toml::Table::new();
+    ctx.args.insert("source".into(), "event".into());
+    let mut got = lpa_download(ctx, true)?;
+    got.facts.append(&mut found.facts);
+    found.messages.append(&mut got.messages);
+    got.messages = found.messages;
+    Ok(got)
+}
+
+fn lpa_discover_only(ctx: &mut Ctx<'_>) -> ActionResult {
     ctx.world.end_download();
     let world = &mut *ctx.world;
     let card = world.card.as_mut().ok_or("no card")?;
@@ -1474,6 +1532,16 @@ fn lpa_discover(ctx: &mut Ctx<'_>) -> ActionResult {
 }
 
 fn lpa_notifications(ctx: &mut Ctx<'_>) -> ActionResult {
+    if let Some(commands) = ctx.world.spec.lpa_command.clone() {
+        let template = commands
+            .notifications
+            .ok_or("the LPA's ICS has no lpa_command_notifications")?;
+        return crate::lpa_command::run_command(
+            ctx,
+            &template,
+            crate::lpa_command::Kind::Notifications,
+        );
+    }
     ctx.world.end_download();
     let world = &mut *ctx.world;
     let card = world.card.as_mut().ok_or("no card")?;

@@ -219,8 +219,12 @@ fn introspection(case: &CaseDef, dut: &Dut) -> Result<(), String> {
             "the case sets a personality of the reference eUICC; the DUT card is what it is".into(),
         );
     }
-    if case.dut == Role::Lpa && dut.world.lpa_command.is_some() {
-        if let Some(why) = case.steps.iter().find_map(actions::beyond_lpa_command) {
+    if let (Role::Lpa, Some(commands)) = (case.dut, &dut.world.lpa_command) {
+        if let Some(why) = case
+            .steps
+            .iter()
+            .find_map(|s| actions::beyond_lpa_command(s, commands))
+        {
             return Err(why);
         }
     }

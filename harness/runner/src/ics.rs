@@ -168,6 +168,12 @@ pub struct Endpoints {
     /// LPA DUT: the command that downloads, with the placeholders of [`crate::lpa_command`]
     /// (`{activation_code}`, `{confirmation_code}`, `{smdp}`, `{smdp_resolve}`, `{card}` …).
     pub lpa_command: Option<String>,
+    /// LPA DUT: the command that downloads from the eUICC's default SM-DP+.
+    pub lpa_command_default: Option<String>,
+    /// LPA DUT: the command that asks the root SM-DS for events and downloads each.
+    pub lpa_command_discover: Option<String>,
+    /// LPA DUT: the command that sends the pending notifications.
+    pub lpa_command_notifications: Option<String>,
     /// SM-DP+ DUT: ICCIDs of its inventory that rspcheck may order through ES2+ (each order
     /// consumes one; a run takes them in order).
     #[serde(default)]
@@ -339,7 +345,10 @@ pub fn template(role: Role) -> String {
         ),
         Role::Smds => out.push_str("# server = \"smds.example.com:443\"\n"),
         Role::Lpa => out.push_str(
-            "# lpa_command = \"lpa-tool --card {card} --resolve {smdp_resolve} download -a {activation_code}\"\n",
+            "# lpa_command = \"lpa-tool --card {card} --resolve {smdp_resolve} download -a {activation_code}\"\n\
+             # lpa_command_default = \"lpa-tool --card {card} --resolve {smdp_resolve} download --default\"\n\
+             # lpa_command_discover = \"lpa-tool --card {card} --resolve {smds_resolve} discover --download\"\n\
+             # lpa_command_notifications = \"lpa-tool --card {card} --resolve {smdp_resolve} notifications\"\n",
         ),
     }
     out.push_str(

@@ -63,8 +63,17 @@ pub fn split_template(template: &str) -> Result<Vec<String>, String> {
     Ok(args)
 }
 
-/// `lpa.download` with the LPA under test.
-pub fn download(ctx: &mut Ctx<'_>, template: &str) -> Result<Observation, String> {
+/// What a command is expected to do, which decides how its effect is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A download (activation code, default SM-DP+, SM-DS event): judged by the SM-DP+'s ledger.
+    Download,
+    /// Sending notifications: judged by its exit status (and by later checks of the card).
+    Notifications,
+}
+
+/// Runs one of the LPA's commands with the reference roles around it.
+pub fn run_command(ctx: &mut Ctx<'_>, template: &str, kind: Kind) -> Result<Observation, String> {
     ctx.world.end_download();
     let work = tempfile::tempdir().map_err(|e| format!("work folder: {e}"))?;
     let state_path = work.path().join("euicc-state.json");
@@ -186,6 +195,26 @@ pub fn download(ctx: &mut Ctx<'_>, template: &str) -> Result<Observation, String
         }
     };
     obs.facts.insert("exit_code".into(), code.to_string());
+    if kind == Kind::Notifications {
+        for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+            if !text.trim().is_empty() {
+                let kept: String = text.chars().take(OUTPUT_KEPT).collect();
+                obs.notes.push(format!("{name}: {}", kept.trim_end()));
+            }
+        }
+        let sent = audit_since(ctx, audit_before)
+            .iter()
+            .filter(|(e, _)| e == "notification" || e == "installed" || e == "install-failed")
+            .count();
+        obs.facts
+            .insert("received_by_smdp".into(), sent.to_string());
+        if code == 0 {
+            obs.status = Some(ObservedStatus::Success);
+        } else {
+            obs.dut_error = Some(format!("the notification command exited with {code}"));
+        }
+        return Ok(obs);
+    }
     for (name, text) in [("stdout", stdout), ("stderr", stderr)] {
         if !text.trim().is_empty() {
             let kept: String = text.chars().take(OUTPUT_KEPT).collect();

@@ -148,6 +148,19 @@ impl SmdpSide {
     }
 }
 
+/// What an LPA under test can be made to do, one command template each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LpaCommands {
+    /// Download with an activation code.
+    pub download: String,
+    /// Download from the eUICC's default SM-DP+.
+    pub default_smdp: Option<String>,
+    /// Ask the root SM-DS for events and download each.
+    pub discover: Option<String>,
+    /// Send the pending notifications (and remove the delivered ones).
+    pub notifications: Option<String>,
+}
+
 /// The ICCIDs a DUT SM-DP+ holds for rspcheck, handed out once each.
 #[derive(Debug, Default)]
 pub struct DutInventory {
@@ -187,9 +200,9 @@ pub struct WorldSpec {
     pub es2_dut: Option<String>,
     /// ICCIDs of the DUT SM-DP+'s inventory, shared by the cases of a run (each order takes one).
     pub dut_iccids: Arc<DutInventory>,
-    /// The DUT LPA's command template (`None`: rspcheck's LPA in process). See
-    /// [`crate::actions`] `lpa.download` for the placeholders.
-    pub lpa_command: Option<String>,
+    /// The DUT LPA's command templates (`None`: rspcheck's LPA in process). See
+    /// [`crate::lpa_command`] for the placeholders.
+    pub lpa_command: Option<LpaCommands>,
     /// Where the DUT SM-DS is (`None`: the reference one).
     pub smds_dut: Option<String>,
     /// Host overrides for DUT servers (`name → 127.0.0.1:port`).
