@@ -156,7 +156,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 c.id,
                 c.outcome.reason().unwrap_or_default()
             );
-            bar.println(&line);
+            // A hidden bar (no terminal: CI logs) prints nothing itself.
+            if bar.is_hidden() {
+                println!("{line}");
+            } else {
+                bar.println(&line);
+            }
             failures
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -268,6 +273,7 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
                 })?;
             adapter = format!("https://{server}");
             world.smds_dut = Some(server);
+            world.smds_es12_dut = ics.endpoints.es12.clone();
         }
         Role::Euicc => {
             let reader =

@@ -280,3 +280,81 @@ fn a_remote_smdp_is_tested_through_es9_and_es2_as_its_ics_declares() {
         "{got:?}"
     );
 }
+
+/// An SM-DS as a remote DUT: `rspcheck serve smds` on loopback (ES11, and ES12 on its
+/// mutual-TLS listener), reached only through its ICS and host overrides.
+#[test]
+fn a_remote_smds_is_tested_through_es11_and_es12_as_its_ics_declares() {
+    use std::io::{BufRead, BufReader};
+
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pki = rsp_euicc::testkit::generated_pki(7);
+    std::fs::write(
+        dir.path().join("smds.toml"),
+        format!(
+            "pki = {pki:?}\nin_memory = true\nbind = \"127.0.0.1:0\"\nes12_bind = \"127.0.0.1:0\"\n\
+             [limits]\nmax_requests = 200\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rspcheck"))
+        .args(["serve", "smds", "--config", "smds.toml"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _guard = Guard(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let (mut es11, mut es12) = (None, None);
+    while es11.is_none() || es12.is_none() {
+        let line = lines.next().expect("server output").unwrap();
+        let after = |marker: &str| {
+            line.split_once(marker)
+                .map(|(_, rest)| rest.split(['/', ' ']).next().unwrap_or_default().to_owned())
+        };
+        if line.contains("serving ES11") {
+            es11 = after("https://");
+        } else if line.contains("serving ES12") {
+            es12 = after("https://");
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    std::fs::write(
+        dir.path().join("ics.toml"),
+        format!(
+            "role = \"smds\"\nname = \"reference SM-DS as a remote DUT\"\n[endpoints]\n\
+             server = \"testsmds.example.com\"\nes12 = \"testsmds.example.com:9444\"\n\
+             [pki]\ndir = {pki:?}\n"
+        ),
+    )
+    .unwrap();
+    let o = rspcheck(
+        dir.path(),
+        &[
+            "run",
+            "--ics",
+            "ics.toml",
+            "--resolve",
+            &format!("testsmds.example.com={}", es11.unwrap()),
+            "--resolve",
+            &format!("testsmds.example.com:9444={}", es12.unwrap()),
+            "--id",
+            "SMDS.*",
+            "--out",
+            "run",
+        ],
+    );
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", text(&o.stderr));
+    let got = outcomes(&dir.path().join("run"));
+    assert!(got.len() >= 6, "{got:?}");
+    assert!(got.iter().all(|(_, o)| o == "pass"), "{got:?}");
+}

@@ -174,8 +174,9 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lpa.discover",
         args: &[("download", Bool, false)],
         mutable: false,
-        doc: "ES11 event retrieval at the root SM-DS: fact events; saves event_id and \
-              event_address of the first event; with download = true, then downloads it \
+        doc: "ES11 event retrieval at the root SM-DS: facts events (count), has_event (whether \
+              $event_id is among them), event_address; saves event_id and event_address of \
+              $event_id's event or else the first; with download = true, then downloads it \
               (outcome as lpa.download).",
     },
     ActionSpec {
@@ -1513,7 +1514,18 @@ fn lpa_discover_only(ctx: &mut Ctx<'_>) -> ActionResult {
         Ok(events) => {
             obs.status = Some(ObservedStatus::Success);
             obs.facts.insert("events".into(), events.len().to_string());
-            if let Some(e) = events.first() {
+            // A shared SM-DS may hold other cases' events for this EID: the one this case
+            // registered ($event_id) is looked up, else the first is taken.
+            let wanted = world.vars.get("event_id").cloned();
+            if let Some(w) = &wanted {
+                let has = events.iter().any(|e| e.event_id.expose() == w);
+                obs.facts.insert("has_event".into(), has.to_string());
+            }
+            let chosen = wanted
+                .as_deref()
+                .and_then(|w| events.iter().find(|e| e.event_id.expose() == w))
+                .or(events.first());
+            if let Some(e) = chosen {
                 let id = e.event_id.expose().to_owned();
                 world.secrets.push(id.clone());
                 world.vars.insert("event_id".into(), id);
@@ -2100,11 +2112,12 @@ fn es12_client(ctx: &Ctx<'_>) -> Result<rsp_smdp::es12_client::HttpEventRegistra
     ))
 }
 
+/// Where ES12 goes: the DUT SM-DS's ES12 listener, its address, or the reference SM-DS.
 fn smds_address(ctx: &Ctx<'_>) -> String {
-    ctx.world
-        .spec
-        .smds_dut
+    let spec = &ctx.world.spec;
+    spec.smds_es12_dut
         .clone()
+        .or_else(|| spec.smds_dut.clone())
         .unwrap_or_else(|| SMDS_ADDRESS.to_owned())
 }
 

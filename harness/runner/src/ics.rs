@@ -163,6 +163,8 @@ pub struct Endpoints {
     pub server: Option<String>,
     /// ES2+ base URL of an SM-DP+ DUT.
     pub es2plus: Option<String>,
+    /// ES12 listener of an SM-DS DUT (`host:port`, mutual TLS), when not on `server`.
+    pub es12: Option<String>,
     /// PC/SC reader of an eUICC DUT.
     pub reader: Option<String>,
     /// LPA DUT: the command that downloads, with the placeholders of [`crate::lpa_command`]
@@ -343,7 +345,9 @@ pub fn template(role: Role) -> String {
             "# server = \"smdp.example.com:443\"\n# es2plus = \"https://smdp.example.com:8443\"\n\
              # iccids = [\"89999000000000000018\"]   # inventory rspcheck may order through ES2+\n",
         ),
-        Role::Smds => out.push_str("# server = \"smds.example.com:443\"\n"),
+        Role::Smds => out.push_str(
+            "# server = \"smds.example.com:443\"     # ES11\n# es12 = \"smds.example.com:8444\"      # ES12 (mutual TLS), when separate\n",
+        ),
         Role::Lpa => out.push_str(
             "# lpa_command = \"lpa-tool --card {card} --resolve {smdp_resolve} download -a {activation_code}\"\n\
              # lpa_command_default = \"lpa-tool --card {card} --resolve {smdp_resolve} download --default\"\n\

@@ -49,6 +49,7 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         lpa_command: None,
         dut_iccids: Arc::default(),
         smds_dut: None,
+        smds_es12_dut: None,
         resolve: Vec::new(),
         card_dut: None,
         replace_session_keys: false,

@@ -205,6 +205,8 @@ pub struct WorldSpec {
     pub lpa_command: Option<LpaCommands>,
     /// Where the DUT SM-DS is (`None`: the reference one).
     pub smds_dut: Option<String>,
+    /// The DUT SM-DS's ES12 listener, when not at `smds_dut`.
+    pub smds_es12_dut: Option<String>,
     /// Host overrides for DUT servers (`name → 127.0.0.1:port`).
     pub resolve: Vec<(String, SocketAddr)>,
     /// Opens the DUT card (`None`: the reference eUICC).
