@@ -214,6 +214,13 @@ pub fn applicability(case: &CaseDef, ics: &Ics) -> Result<(), String> {
 /// A case that looks inside the role under test can only run against the reference one; an
 /// LPA behind a command template can only download.
 fn introspection(case: &CaseDef, dut: &Dut) -> Result<(), String> {
+    let any_dut = dut.world.card_dut.is_some()
+        || dut.world.smdp_dut.is_some()
+        || dut.world.smds_dut.is_some()
+        || dut.world.lpa_command.is_some();
+    if case.sgp26 && any_dut {
+        return Err("the case runs on the SGP.26 certificates; the DUT's PKI is its ICS's".into());
+    }
     if case.personality.is_some() && dut.world.card_dut.is_some() {
         return Err(
             "the case sets a personality of the reference eUICC; the DUT card is what it is".into(),
@@ -422,6 +429,19 @@ fn guarded(case: &CaseDef, dut: &Dut, config: &RunConfig, seed: u64) -> (Outcome
     let case_owned = case.clone();
     let mut spec = dut.world.clone();
     spec.seed = seed;
+    if case.sgp26 {
+        match crate::world::Pki::sgp26(config.vectors.as_deref()) {
+            Ok(p) => spec.pki = p,
+            Err(e) => {
+                return (
+                    Outcome::NotApplicable {
+                        reason: e.to_string(),
+                    },
+                    Vec::new(),
+                )
+            }
+        }
+    }
     spec.curve = case.curve;
     spec.replace_session_keys = case.rsk;
     if let Some(p) = case.personality {

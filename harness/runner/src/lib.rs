@@ -20,5 +20,6 @@ pub mod lpa_command;
 pub mod report;
 pub mod scenario;
 pub mod selftest;
+pub mod sgp26;
 pub mod verdict;
 pub mod world;

@@ -98,6 +98,10 @@ struct CaseDoc {
     /// that sets one does not apply to a DUT card.
     #[serde(default)]
     personality: Option<String>,
+    /// The certificate set of the case's world: `generated` (default) or `sgp26` (the GSMA
+    /// test certificates from ../shared/vectors; reference roles only).
+    #[serde(default)]
+    pki: Option<String>,
     #[serde(default)]
     step: Vec<toml::Spanned<StepDoc>>,
 }
@@ -242,6 +246,8 @@ pub struct CaseDef {
     pub curve: rsp_crypto::Curve,
     pub rsk: bool,
     pub personality: Option<rsp_euicc::Personality>,
+    /// The case runs on the SGP.26 certificates.
+    pub sgp26: bool,
     pub steps: Vec<StepDef>,
     /// `suites/<role>/<file>.toml:<line>`.
     pub source: String,
@@ -345,6 +351,16 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
                     })?,
             ),
         };
+        let sgp26 = match c.pki.as_deref() {
+            None | Some("generated") => false,
+            Some("sgp26") => true,
+            Some(other) => {
+                return Err(invalid(
+                    case_line,
+                    format!("pki {other:?}: generated or sgp26"),
+                ))
+            }
+        };
         if c.step.is_empty() {
             return Err(invalid(case_line, format!("case {}: no steps", c.id)));
         }
@@ -444,6 +460,7 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             curve,
             rsk: c.rsk,
             personality,
+            sgp26,
             steps,
             source: format!("{}:{case_line}", display.display()),
         });

@@ -78,6 +78,28 @@ impl Pki {
             })
     }
 
+    /// The GSMA SGP.26 test set from `vectors/sgp26` with SM-DS certificates added
+    /// ([`crate::sgp26`]), made once per process.
+    pub fn sgp26(vectors: Option<&std::path::Path>) -> Result<Arc<Pki>, WorldError> {
+        static SGP26: OnceLock<Result<Arc<Pki>, String>> = OnceLock::new();
+        let make = || -> Result<Arc<Pki>, String> {
+            let source = vectors
+                .map(|v| v.join("sgp26"))
+                .filter(|d| d.join("DPtls").is_dir())
+                .ok_or("the SGP.26 vectors (../shared/vectors/sgp26) are not there")?;
+            let generated = Pki::generated().map_err(|e| e.to_string())?;
+            let dir = crate::sgp26::with_smds(&source, &generated.set, &generated.dir)?;
+            Pki::load(dir).map(Arc::new).map_err(|e| e.to_string())
+        };
+        SGP26
+            .get_or_init(make)
+            .clone()
+            .map_err(|detail| WorldError::Pki {
+                dir: vectors.map(|v| v.join("sgp26")).unwrap_or_default(),
+                detail,
+            })
+    }
+
     pub fn ci_ders(&self) -> Vec<Vec<u8>> {
         self.set.cis().iter().map(|c| c.der().to_vec()).collect()
     }

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use rsp_codec::apdu::{sw, CommandApdu, ResponseApdu, Transport};
 use rsp_codec::json::Es9Function;
 use rsp_codec::tlv::{Tag, Tlv};
-use rsp_crypto::cert::{RspCertificate, Time};
+use rsp_crypto::cert::Time;
 use rsp_crypto::pkiset::PkiSet;
-use rsp_crypto::{Curve, PrivateKey, SeededRandom};
+use rsp_crypto::{Curve, SeededRandom};
 use rsp_euicc::{Credentials, Euicc, EuiccConfig};
 use rsp_http::{
     ClientConfig, ClientIdentity, Handler, HttpClient, HttpRequest, HttpResponse, ServerConfig,
@@ -128,110 +128,11 @@ pub fn sgp26_dir() -> Option<PathBuf> {
     found
 }
 
-/// The SGP.26 set plus DSauth and DStls certificates for the SM-DS, issued under the SGP.26 CIs
-/// with their published private keys. SGP.26 defines no SM-DS certificates, so these are the
-/// generated set's SM-DS certificates (same keys, names, extensions and validity) re-issued by
-/// the SGP.26 CI: issuer and authority key identifier replaced, signed again. Written once into
-/// the temporary directory (beside, then renamed into place, as `generated_pki` does).
+/// The SGP.26 set plus SM-DS certificates issued under its CIs ([`rsp_runner::sgp26`]).
 pub fn sgp26_with_smds(sgp26: &Path) -> PathBuf {
-    let dir = std::env::temp_dir().join("rsp-runner-sgp26-with-smds-v1");
-    if dir.join("complete").exists() {
-        return dir;
-    }
-    let tmp = std::env::temp_dir().join(format!(
-        "rsp-runner-sgp26-with-smds-v1.{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    for sub in [
-        "CertificateIssuer",
-        "EUM",
-        "eUICC",
-        "DPauth",
-        "DPpb",
-        "DPtls",
-    ] {
-        copy_dir(&sgp26.join(sub), &tmp.join(sub));
-    }
-    let original = PkiSet::load(sgp26).expect("SGP.26 set");
     let generated = pki(PkiKind::Generated).expect("generated PKI");
-    for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
-        let ci = &original.curve(curve).expect("SGP.26 curve").ci;
-        let ci_key = ci.key.as_ref().expect("SGP.26 CI private key");
-        let g = generated.set.curve(curve).expect("generated curve");
-        for entry in [g.ds_auth.as_ref(), g.ds_tls.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            let rel = entry
-                .path
-                .strip_prefix(&generated.dir)
-                .expect("inside the set");
-            let out = tmp.join(rel);
-            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-            std::fs::write(&out, reissue(entry.cert.der(), &ci.cert, ci_key)).unwrap();
-            let key = entry.key_path.as_ref().expect("DS private key");
-            let key_rel = key.strip_prefix(&generated.dir).unwrap();
-            std::fs::copy(key, tmp.join(key_rel)).unwrap();
-        }
-    }
-    std::fs::write(tmp.join("complete"), b"").unwrap();
-    if std::fs::rename(&tmp, &dir).is_err() {
-        // Another test binary won the race; its set is equivalent.
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-/// `cert` issued again by `ci`: issuer name and authority key identifier from `ci`, signed
-/// with `ci_key` (ECDSA-SHA256, as the original).
-fn reissue(cert: &[u8], ci: &RspCertificate, ci_key: &PrivateKey) -> Vec<u8> {
-    const AKI_OID: [u8; 3] = [0x55, 0x1D, 0x23];
-    let cert = Tlv::parse(cert).expect("certificate");
-    let ci_tbs = Tlv::parse(ci.der()).expect("CI certificate").children()[0].clone();
-    let ci_subject = ci_tbs.children()[5].clone();
-    let mut tbs = cert.children()[0].clone();
-    tbs.children_mut()[3] = ci_subject;
-    let exts = tbs
-        .children_mut()
-        .iter_mut()
-        .find(|c| c.tag() == Tag::of(0xA3))
-        .expect("extensions");
-    let list = &mut exts.children_mut()[0];
-    for ext in list.children_mut() {
-        if ext.children()[0].content() == Some(&AKI_OID[..]) {
-            let key_id = Tlv::primitive(Tag::of(0x80), ci.key_id().to_vec());
-            let value = Tlv::constructed(Tag::of(0x30), vec![key_id]).encode_der();
-            *ext.children_mut().last_mut().unwrap() = Tlv::primitive(Tag::of(0x04), value);
-            ext.mark_edited();
-        }
-    }
-    list.mark_edited();
-    exts.mark_edited();
-    tbs.mark_edited();
-    let tbs_der = tbs.encode_der();
-    let sig = rsp_crypto::ecc::raw_to_der(&ci_key.sign(&tbs_der)).expect("signature");
-    let mut bits = vec![0u8];
-    bits.extend_from_slice(&sig);
-    Tlv::constructed(
-        Tag::of(0x30),
-        vec![
-            Tlv::parse(&tbs_der).unwrap(),
-            cert.children()[1].clone(),
-            Tlv::primitive(Tag::of(0x03), bits),
-        ],
-    )
-    .encode_der()
+    rsp_runner::sgp26::with_smds(sgp26, &generated.set, &generated.dir)
+        .unwrap_or_else(|e| panic!("SGP.26 set with SM-DS certificates: {e}"))
 }
 
 // ------------------------------------------------------------------ profiles and the card
