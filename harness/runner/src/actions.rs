@@ -186,6 +186,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         doc: "Sends every pending notification and removes the delivered ones: facts sent, failed.",
     },
     ActionSpec {
+        name: "es11.initiate_authentication",
+        args: &[("body", Text, false)],
+        mutable: true,
+        doc: "ES11 InitiateAuthentication at the SM-DS with the card's euiccChallenge and \
+              euiccInfo1 (mutations change the JSON or its euiccInfo1), or a raw `body`: status \
+              and HTTP status.",
+    },
+    ActionSpec {
         name: "es10.info",
         args: &[],
         mutable: false,
@@ -515,6 +523,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "lpa.cancel" => lpa_cancel(ctx),
         "lpa.discover" => lpa_discover(ctx),
         "lpa.notifications" => lpa_notifications(ctx),
+        "es11.initiate_authentication" => es11_initiate_authentication(ctx),
         "es10.info" => es10_info(ctx),
         "es10.challenge" => es10_challenge(ctx),
         "es10.profiles" => es10_profiles(ctx),
@@ -1539,6 +1548,73 @@ fn lpa_discover_only(ctx: &mut Ctx<'_>) -> ActionResult {
         Err(rsp_lpa::discovery::DiscoveryError::Remote(r)) => observe_remote(&mut obs, r),
         Err(rsp_lpa::discovery::DiscoveryError::Card(c)) => observe_es10(&mut obs, c),
         Err(other) => obs.dut_error = Some(other.to_string()),
+    }
+    Ok(obs)
+}
+
+fn es11_initiate_authentication(ctx: &mut Ctx<'_>) -> ActionResult {
+    use rsp_codec::json::Es11Function;
+    use rsp_lpa::server::RemoteFunction;
+    ctx.world.end_download();
+    let function = RemoteFunction::Es11(Es11Function::InitiateAuthentication);
+    let smds = ctx
+        .world
+        .spec
+        .smds_dut
+        .clone()
+        .unwrap_or_else(|| SMDS_ADDRESS.to_owned());
+    let body = match ctx.text("body") {
+        Some(raw) => raw.into_bytes(),
+        None => {
+            let card = ctx.world.card.as_mut().ok_or("no card")?;
+            let info1 = card
+                .euicc_info1()
+                .map_err(|e| format!("GetEUICCInfo1: {e}"))?;
+            let challenge = card
+                .euicc_challenge()
+                .map_err(|e| format!("GetEUICCChallenge: {e}"))?;
+            let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+            let mut v = json!({
+                "euiccChallenge": b64(&challenge),
+                "euiccInfo1": b64(&info1),
+                "smdsAddress": smds,
+            });
+            let pki = ctx.world.spec.pki.clone();
+            let mut address = smds.clone();
+            for m in ctx.mutations.clone() {
+                json_mutation(&m, &mut v, &mut address, ctx.vectors.as_deref(), &pki)?;
+            }
+            v.to_string().into_bytes()
+        }
+    };
+    let mut obs = Observation::default();
+    obs.messages.push(MessageRecord {
+        direction: "sent".into(),
+        interface: "ES11".into(),
+        function: "InitiateAuthentication".into(),
+        tree: serde_json::from_slice(&body)
+            .ok()
+            .as_ref()
+            .and_then(json_trees),
+        hex: None,
+        json: serde_json::from_slice(&body).ok(),
+    });
+    let server = ctx.world.https.as_mut().ok_or("no LPA client")?;
+    let mut stats = ServerStats::default();
+    match rsp_lpa::server::call(server.as_mut(), &mut stats, &smds, function, &body) {
+        Ok((reply, value)) => {
+            obs.http_status = Some(reply.status);
+            obs.status = Some(ObservedStatus::Success);
+            obs.messages.push(MessageRecord {
+                direction: "received".into(),
+                interface: "ES11".into(),
+                function: "InitiateAuthentication".into(),
+                tree: json_trees(&value),
+                hex: None,
+                json: Some(value),
+            });
+        }
+        Err(e) => observe_remote(&mut obs, e),
     }
     Ok(obs)
 }
