@@ -15,7 +15,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
 fi
 [ -f "$run_dir/index.html" ] || { echo "browser-check: $run_dir/index.html missing" >&2; exit 1; }
-case_page="$(find "$run_dir/cases" -name '*.html' | sort | head -n 1)"
+# sed reads to the end: `head` would close the pipe early and, under pipefail, fail the script
+# with SIGPIPE once the list outgrows one write.
+case_page="$(find "$run_dir/cases" -name '*.html' | sort | sed -n 1p)"
 [ -n "$case_page" ] || { echo "browser-check: no case page in $run_dir/cases" >&2; exit 1; }
 
 # A throwaway profile: no state shared with other runs, no first-run prompts.
