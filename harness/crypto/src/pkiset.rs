@@ -34,6 +34,24 @@ use crate::cert::{
 };
 use crate::ecc::{Curve, EccError, PrivateKey};
 
+/// Key identifiers of the GSMA test CIs of SGP.26 (NIST P-256 and brainpoolP256r1): an RSP
+/// role configured for production must not accept chains to them (digest §9).
+pub const GSMA_TEST_CI_KEY_IDS: [[u8; 20]; 2] = [
+    [
+        0xF5, 0x41, 0x72, 0xBD, 0xF9, 0x8A, 0x95, 0xD6, 0x5C, 0xBE, 0xB8, 0x8A, 0x38, 0xA1, 0xC1,
+        0x1D, 0x80, 0x0A, 0x85, 0xC3,
+    ],
+    [
+        0xC0, 0xBC, 0x70, 0xBA, 0x36, 0x92, 0x9D, 0x43, 0xB4, 0x67, 0xFF, 0x57, 0x57, 0x05, 0x30,
+        0xE5, 0x7A, 0xB8, 0xFC, 0xD8,
+    ],
+];
+
+/// Whether `key_id` is one of the GSMA test CIs' ([`GSMA_TEST_CI_KEY_IDS`]).
+pub fn is_gsma_test_ci(key_id: &[u8]) -> bool {
+    GSMA_TEST_CI_KEY_IDS.iter().any(|k| k.as_slice() == key_id)
+}
+
 /// Why a set could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiSetError {

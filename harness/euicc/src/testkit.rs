@@ -20,18 +20,26 @@ pub const SMDP_ADDRESS: &str = "testsmdpplus1.example.com";
 /// (from any process) load the same files. Generated beside and renamed into place, so test
 /// binaries running in parallel never see half a set.
 pub fn generated_pki(seed: u64) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsp-euicc-pki-{seed}"));
+    generated_pki_with(
+        &format!("rsp-euicc-pki-{seed}"),
+        &rsp_crypto::pkigen::GenerateOptions {
+            seed,
+            ..Default::default()
+        },
+    )
+}
+
+/// [`generated_pki`] with any options, in `<temp>/<name>` (the name must stand for the options).
+pub fn generated_pki_with(
+    name: &str,
+    options: &rsp_crypto::pkigen::GenerateOptions,
+) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(name);
     if !dir.join("manifest.toml").exists() {
-        let tmp = std::env::temp_dir().join(format!("rsp-euicc-pki-{seed}.{}", std::process::id()));
+        let tmp = std::env::temp_dir().join(format!("{name}.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        rsp_crypto::pkigen::generate_to_dir(
-            &tmp,
-            &rsp_crypto::pkigen::GenerateOptions {
-                seed,
-                ..Default::default()
-            },
-        )
-        .unwrap_or_else(|e| panic!("test PKI in {}: {e}", tmp.display()));
+        rsp_crypto::pkigen::generate_to_dir(&tmp, options)
+            .unwrap_or_else(|e| panic!("test PKI in {}: {e}", tmp.display()));
         // Losing the race to another process is fine: its set is the same.
         if std::fs::rename(&tmp, &dir).is_err() {
             let _ = std::fs::remove_dir_all(&tmp);

@@ -141,6 +141,41 @@ pub const ACTIONS: &[ActionSpec] = &[
               status and the functionExecutionStatus.",
     },
     ActionSpec {
+        name: "es9.replay",
+        args: &[("function", Text, true), ("transaction", Text, false)],
+        mutable: true,
+        doc: "POSTs again the body rspcheck's LPA last sent to an ES9+ function (an attacker \
+              replaying a captured request): transaction = original (default) keeps its \
+              transactionId, current puts in the one of the latest session ($transaction_id).",
+    },
+    ActionSpec {
+        name: "es9.sample",
+        args: &[("count", Int, false)],
+        mutable: false,
+        doc: "Opens `count` (default 32) RSP sessions with ES9+ InitiateAuthentication and checks \
+              that the transaction IDs and serverChallenges could not be guessed \
+              (crate::randomness): facts transaction_ids.unpredictable, \
+              server_challenges.unpredictable (true/false).",
+    },
+    ActionSpec {
+        name: "es2.sample_matching_ids",
+        args: &[("count", Int, false)],
+        mutable: false,
+        doc: "Orders `count` (default 32) profiles with ES2+ DownloadOrder and ConfirmOrder \
+              without a matchingId, so the SM-DP+ generates each: fact \
+              matching_ids.unpredictable (true/false). A DUT SM-DP+ needs that many ICCIDs in \
+              its ICS.",
+    },
+    ActionSpec {
+        name: "tls.probe",
+        args: &[("version", Text, true), ("target", Text, false)],
+        mutable: false,
+        doc: "A TLS handshake with the SM-DP+ (target smdp, default) or SM-DS (smds) offering \
+              only `version` (1.0, 1.1, 1.2, 1.3); 1.2 and 1.3 verify the server certificate \
+              (chain to the CI, TLS role, name = the server's address). Fact handshake = \
+              accepted | refused.",
+    },
+    ActionSpec {
         name: "lpa.download",
         args: &[
             ("until", Text, false),
@@ -518,6 +553,10 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "smdp.restart" => smdp_restart(ctx),
         "smdp.clock" => smdp_clock(ctx),
         "es9.post" => es9_post(ctx),
+        "es9.replay" => es9_replay(ctx),
+        "es9.sample" => es9_sample(ctx),
+        "es2.sample_matching_ids" => es2_sample_matching_ids(ctx),
+        "tls.probe" => tls_probe(ctx),
         "lpa.download" => lpa_download(ctx, true),
         "lpa.continue" => lpa_download(ctx, false),
         "lpa.cancel" => lpa_cancel(ctx),
@@ -943,6 +982,18 @@ fn es9_post(ctx: &mut Ctx<'_>) -> ActionResult {
     let admin = ctx
         .text("admin_protocol")
         .unwrap_or_else(|| "gsma/rsp/v2.5.0".into());
+    post_es9(ctx, f, &body, &content_type, &admin)
+}
+
+/// POSTs `body` to ES9+ function `f` of the SM-DP+ with exactly these headers and observes the
+/// HTTP status and the functionExecutionStatus.
+fn post_es9(
+    ctx: &Ctx<'_>,
+    f: Es9Function,
+    body: &[u8],
+    content_type: &str,
+    admin: &str,
+) -> ActionResult {
     let (url, client) = raw_client(ctx)?;
     let mut obs = Observation::default();
     obs.messages.push(MessageRecord {
@@ -951,18 +1002,15 @@ fn es9_post(ctx: &mut Ctx<'_>) -> ActionResult {
         function: f.name().into(),
         tree: None,
         hex: None,
-        json: serde_json::from_slice(&body)
+        json: serde_json::from_slice(body)
             .ok()
-            .or_else(|| Some(Value::String(String::from_utf8_lossy(&body).into_owned()))),
+            .or_else(|| Some(Value::String(String::from_utf8_lossy(body).into_owned()))),
     });
     let reply = client.request(
         "POST",
         &format!("{url}{}", f.path()),
-        &[
-            ("content-type", &content_type),
-            ("x-admin-protocol", &admin),
-        ],
-        &body,
+        &[("content-type", content_type), ("x-admin-protocol", admin)],
+        body,
     );
     match reply {
         Ok(r) => {
@@ -999,6 +1047,305 @@ fn es9_post(ctx: &mut Ctx<'_>) -> ActionResult {
         }
     }
     Ok(obs)
+}
+
+fn es9_function(name: &str) -> Result<Es9Function, String> {
+    Es9Function::ALL
+        .iter()
+        .copied()
+        .find(|f| f.name().eq_ignore_ascii_case(name))
+        .ok_or_else(|| format!("unknown ES9+ function {name:?}"))
+}
+
+fn es9_replay(ctx: &mut Ctx<'_>) -> ActionResult {
+    let f = es9_function(&ctx.text("function").unwrap_or_default())?;
+    let mut body = ctx
+        .world
+        .es9_sent
+        .get(f.name())
+        .cloned()
+        .ok_or_else(|| format!("es9.replay: rspcheck's LPA has sent no {} yet", f.name()))?;
+    match ctx.text("transaction").as_deref() {
+        None | Some("original") => {}
+        Some("current") => {
+            let t = ctx
+                .var("transaction_id")
+                .ok_or("es9.replay: no session opened yet ($transaction_id)")?;
+            body["transactionId"] = json!(t);
+        }
+        Some(other) => return Err(format!("transaction {other:?}: original or current")),
+    }
+    let mut address = String::new();
+    for m in ctx.mutations.clone() {
+        apply_json_mutation(ctx, &m, f.name(), &mut body, &mut address)?;
+    }
+    post_es9(
+        ctx,
+        f,
+        body.to_string().as_bytes(),
+        "application/json;charset=UTF-8",
+        "gsma/rsp/v2.5.0",
+    )
+}
+
+/// `count` argument of the sampling actions: 16 (the fewest that can show 64 bits) to 256.
+fn sample_count(ctx: &Ctx<'_>) -> Result<usize, String> {
+    let n = ctx
+        .args
+        .get("count")
+        .and_then(toml::Value::as_integer)
+        .unwrap_or(32);
+    usize::try_from(n)
+        .ok()
+        .filter(|n| (16..=256).contains(n))
+        .ok_or_else(|| format!("count {n}: 16 to 256"))
+}
+
+fn observe_sample(obs: &mut Observation, what: &str, samples: &[Vec<u8>], binary: bool) {
+    let a = crate::randomness::assess(samples, binary);
+    obs.facts.insert(
+        format!("{what}.unpredictable"),
+        a.unpredictable().to_string(),
+    );
+    obs.facts
+        .insert(format!("{what}.bits"), format!("{:.0}", a.estimated_bits));
+    obs.notes.push(format!("{what}: {}", a.summary()));
+}
+
+fn es9_sample(ctx: &mut Ctx<'_>) -> ActionResult {
+    use rsp_lpa::server::RemoteFunction;
+    let count = sample_count(ctx)?;
+    ctx.world.end_download();
+    let address = ctx.world.smdp.address();
+    let card = ctx.world.card.as_mut().ok_or("no card")?;
+    let info1 = card
+        .euicc_info1()
+        .map_err(|e| format!("GetEUICCInfo1: {e}"))?;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let server = ctx.world.https.as_mut().ok_or("no LPA client")?;
+    let mut stats = ServerStats::default();
+    let (mut transactions, mut challenges) = (Vec::new(), Vec::new());
+    let mut obs = Observation::default();
+    for i in 0..count {
+        // The SM-DP+ only echoes euiccChallenge into serverSigned1; any fresh value will do.
+        let mut challenge = [0u8; 16];
+        challenge[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        let body = json!({
+            "euiccChallenge": b64(&challenge),
+            "euiccInfo1": b64(&info1),
+            "smdpAddress": address,
+        });
+        let function = RemoteFunction::Es9(Es9Function::InitiateAuthentication);
+        let (_, answer) = match rsp_lpa::server::call(
+            server.as_mut(),
+            &mut stats,
+            &address,
+            function,
+            body.to_string().as_bytes(),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                obs.notes.push(format!("session {}: {e}", i + 1));
+                observe_remote(&mut obs, e);
+                return Ok(obs);
+            }
+        };
+        let tx = answer["transactionId"]
+            .as_str()
+            .and_then(|t| hex::decode(t).ok());
+        let challenge = answer["serverSigned1"]
+            .as_str()
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+            .and_then(|der| Tlv::parse(&der).ok())
+            .and_then(|t| {
+                t.child(Tag::of(0x84))
+                    .and_then(|c| c.content().map(<[u8]>::to_vec))
+            });
+        match (tx, challenge) {
+            (Some(t), Some(c)) => {
+                transactions.push(t);
+                challenges.push(c);
+            }
+            _ => {
+                obs.dut_error = Some(format!(
+                    "session {}: no hex transactionId or no serverChallenge in serverSigned1",
+                    i + 1
+                ));
+                return Ok(obs);
+            }
+        }
+    }
+    obs.status = Some(ObservedStatus::Success);
+    observe_sample(&mut obs, "transaction_ids", &transactions, true);
+    observe_sample(&mut obs, "server_challenges", &challenges, true);
+    Ok(obs)
+}
+
+/// An ICCID (19 digits and the Luhn check digit) for the `i`th sample profile.
+fn sample_iccid(i: usize) -> String {
+    let body = format!("899990000000017{:04}", i % 10_000);
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(k, b)| {
+            let d = u32::from(b - b'0');
+            if k % 2 == 0 {
+                let x = d * 2;
+                x / 10 + x % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn es2_sample_matching_ids(ctx: &mut Ctx<'_>) -> ActionResult {
+    let count = sample_count(ctx)?;
+    let mut iccids = Vec::new();
+    match ctx.world.smdp.reference() {
+        Some(service) => {
+            let (package, _, _) = profile_ids(ctx, "minimal-milenage")?;
+            for i in 0..count {
+                let iccid = sample_iccid(i);
+                service
+                    .with(|s| s.add_profile(Order::available(&iccid, package.clone(), "default")));
+                iccids.push(iccid);
+            }
+        }
+        None => {
+            for _ in 0..count {
+                iccids.push(ctx.world.spec.dut_iccids.take().ok_or_else(|| {
+                    format!("es2.sample_matching_ids needs {count} ICCIDs in the ICS ([endpoints] iccids)")
+                })?);
+            }
+        }
+    }
+    let header = json!({"functionRequesterIdentifier": "rspcheck-operator",
+                        "functionCallIdentifier": "1"});
+    let mut obs = Observation::default();
+    let mut ids = Vec::new();
+    for iccid in &iccids {
+        let dl = es2(
+            ctx,
+            Es2Function::DownloadOrder,
+            json!({"header": header, "iccid": iccid}),
+        )?;
+        if es2_status(&dl) != ObservedStatus::Success {
+            obs.status = Some(es2_status(&dl));
+            obs.notes.push(format!("DownloadOrder {iccid}: {dl}"));
+            return Ok(obs);
+        }
+        let confirm = json!({"header": header, "iccid": iccid, "releaseFlag": true});
+        let answer = es2(ctx, Es2Function::ConfirmOrder, confirm)?;
+        match answer["matchingId"].as_str() {
+            Some(m) if es2_status(&answer) == ObservedStatus::Success => {
+                ctx.secret(m);
+                ids.push(m.as_bytes().to_vec());
+            }
+            _ => {
+                obs.status = Some(es2_status(&answer));
+                obs.dut_error = Some(format!("ConfirmOrder {iccid}: no generated matchingId"));
+                return Ok(obs);
+            }
+        }
+    }
+    obs.status = Some(ObservedStatus::Success);
+    observe_sample(&mut obs, "matching_ids", &ids, false);
+    Ok(obs)
+}
+
+fn tls_probe(ctx: &mut Ctx<'_>) -> ActionResult {
+    let version = ctx.text("version").unwrap_or_default();
+    let (address, role) = match ctx.text("target").as_deref() {
+        None | Some("smdp") => (ctx.world.smdp.address(), rsp_crypto::cert::Role::DpTls),
+        Some("smds") => (
+            ctx.world
+                .spec
+                .smds_dut
+                .clone()
+                .unwrap_or_else(|| SMDS_ADDRESS.to_owned()),
+            rsp_crypto::cert::Role::DsTls,
+        ),
+        Some(other) => return Err(format!("target {other:?}: smdp or smds")),
+    };
+    let socket = server_socket(ctx, &address)?;
+    let mut obs = Observation::default();
+    let outcome = match version.as_str() {
+        "1.0" | "1.1" => {
+            let v = if version == "1.0" { 0x0301 } else { 0x0302 };
+            crate::tls_probe::legacy_handshake(socket, &address, v, ctx.world.spec.timeout)
+        }
+        "1.2" | "1.3" => {
+            let mut c = rsp_http::ClientConfig::new(rsp_http::Trust::RspRole {
+                roots: ctx.world.spec.pki.ci_ders(),
+                role,
+            });
+            c.timeout = ctx.world.spec.timeout;
+            c.retries = 0;
+            c.tls12 = version == "1.2";
+            c.tls13 = version == "1.3";
+            c.resolve = vec![(address.clone(), socket)];
+            let client = rsp_http::HttpClient::new(c).map_err(|e| e.to_string())?;
+            // Any HTTP answer means the handshake (and the certificate checks) passed.
+            match client.post(
+                &format!("https://{address}/gsma/rsp2/es9plus/initiateAuthentication"),
+                "application/json",
+                b"{}",
+            ) {
+                Ok(r) => crate::tls_probe::Handshake::Accepted(format!("HTTP {}", r.status)),
+                Err(e) => crate::tls_probe::Handshake::Refused(e.to_string()),
+            }
+        }
+        other => return Err(format!("version {other:?}: 1.0, 1.1, 1.2 or 1.3")),
+    };
+    match outcome {
+        crate::tls_probe::Handshake::Accepted(d) => {
+            obs.facts.insert("handshake".into(), "accepted".into());
+            obs.notes.push(format!("TLS {version}: accepted ({d})"));
+        }
+        crate::tls_probe::Handshake::Refused(d) => {
+            obs.facts.insert("handshake".into(), "refused".into());
+            obs.notes.push(format!("TLS {version}: refused ({d})"));
+        }
+        crate::tls_probe::Handshake::Silent => {
+            obs.no_response = true;
+            obs.facts.insert("handshake".into(), "no answer".into());
+        }
+    }
+    Ok(obs)
+}
+
+/// Where a server named `address` (`host` or `host:port`) listens: the world's overrides first,
+/// then DNS.
+fn server_socket(ctx: &Ctx<'_>, address: &str) -> Result<std::net::SocketAddr, String> {
+    let host = address.split(':').next().unwrap_or(address);
+    let mut overrides: Vec<(String, std::net::SocketAddr)> = ctx.world.spec.resolve.clone();
+    if let SmdpSide::Reference { handle, .. } = &ctx.world.smdp {
+        overrides.push((crate::world::SMDP_ADDRESS.into(), handle.local_addr()));
+    }
+    if let Some(s) = &ctx.world.smds {
+        overrides.push((SMDS_ADDRESS.into(), s.es11.local_addr()));
+    }
+    if let Some((_, a)) = overrides
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(address))
+        .or_else(|| overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(host)))
+    {
+        return Ok(*a);
+    }
+    use std::net::ToSocketAddrs;
+    let with_port = if address.contains(':') {
+        address.to_owned()
+    } else {
+        format!("{address}:443")
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("{address}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{address}: no address"))
 }
 
 /// An HTTPS client to the SM-DP+ sending exactly the headers a step gives.
@@ -1340,6 +1687,10 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
             .unwrap_or("finished")
             .to_owned(),
     );
+    let transaction_id = download
+        .initiate_authentication_response()
+        .and_then(|v| v["transactionId"].as_str())
+        .map(str::to_owned);
     let pir_failed = download
         .pir()
         .and_then(|p| pir_error(p).ok())
@@ -1376,6 +1727,10 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         Err(e) => observe_download_error(&mut obs, e),
     }
     let l = std::mem::take(&mut *log.borrow_mut());
+    if let Some(t) = transaction_id {
+        ctx.world.vars.insert("transaction_id".into(), t);
+    }
+    remember_sent(ctx.world, &l.messages);
     if obs.result.is_none() {
         obs.result = l.es10_error;
     }
@@ -1386,6 +1741,15 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         obs.harness_error = Some("no message of the step matched the mutations".into());
     }
     Ok(obs)
+}
+
+/// Keeps the ES9+ bodies rspcheck's LPA sent, for `es9.replay`.
+fn remember_sent(world: &mut World, messages: &[MessageRecord]) {
+    for m in messages {
+        if let (true, Some(body)) = (m.direction == "sent" && m.interface == "ES9+", &m.json) {
+            world.es9_sent.insert(m.function.clone(), body.clone());
+        }
+    }
 }
 
 fn observe_download_error(obs: &mut Observation, e: DownloadError) {
@@ -1468,6 +1832,7 @@ fn lpa_cancel(ctx: &mut Ctx<'_>) -> ActionResult {
         Err(e) => observe_download_error(&mut obs, e),
     }
     let l = std::mem::take(&mut *log.borrow_mut());
+    remember_sent(ctx.world, &l.messages);
     if obs.result.is_none() {
         obs.result = l.es10_error;
     }

@@ -118,6 +118,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         description: "BPPs with ReplaceSessionKeys",
     },
     OptionSpec {
+        name: "production",
+        roles: &[Role::Smdp],
+        kind: Kind::Bool(false),
+        description: "configured for production: eUICCs chaining to the GSMA test CIs are refused \
+                      (the self-test's reference SM-DP+ switches to it per case)",
+    },
+    OptionSpec {
         name: "ber_tlv",
         roles: CARD,
         kind: Kind::Bool(false),

@@ -59,9 +59,12 @@ pub struct CaseMeta {
     /// Interface and function group, e.g. `ES9+` / `InitiateAuthentication`.
     pub interface: String,
     pub group: String,
-    /// The SGP.23 test sequence the case mirrors (or, for rspcheck's own cases, the risk).
+    /// The SGP.23 test sequence the case mirrors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sgp23: Option<String>,
+    /// For a security case: the risk it covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
     /// SGP.22 requirement references.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refs: Vec<String>,

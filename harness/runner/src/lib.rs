@@ -1,7 +1,9 @@
 //! rspcheck scenario engine, ICS, DUT adapters, verdicts, mutation, live fuzzing, results, reports.
 //!
-//! Built so far (issue 8 in progress): the pieces of the engine that do not depend on the
-//! scenario format —
+//! - [`scenario`]: the TOML suites; [`engine`]: plans and runs cases against a DUT in a fresh
+//!   [`world`] per case, with the [`actions`] library; [`selftest`]: the reference DUTs;
+//! - [`randomness`]: the statistical check of server-issued identifiers, [`tls_probe`]: legacy
+//!   TLS handshakes (security suite);
 //! - [`verdict`]: TTCN-3 verdicts that only get worse within a case, and case outcomes;
 //! - [`journal`]: the results journal (JSON lines, synced per case, resumable after a kill);
 //! - [`expectations`]: known failures per DUT, with expected-fail-passed and stale entries;
@@ -17,9 +19,11 @@ pub mod expectations;
 pub mod ics;
 pub mod journal;
 pub mod lpa_command;
+pub mod randomness;
 pub mod report;
 pub mod scenario;
 pub mod selftest;
 pub mod sgp26;
+pub mod tls_probe;
 pub mod verdict;
 pub mod world;

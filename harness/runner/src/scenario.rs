@@ -102,6 +102,17 @@ struct CaseDoc {
     /// test certificates from ../shared/vectors; reference roles only).
     #[serde(default)]
     pki: Option<String>,
+    /// The reference SM-DP+ is configured for production: it does not accept eUICCs chaining
+    /// to a GSMA test CI (SGP.26). Against an SM-DP+ under test: `applies_if = "production"`.
+    #[serde(default)]
+    production: bool,
+    /// The reference SM-DP+ presents a TLS certificate the LPA must refuse: `unknown_ca`,
+    /// `expired` or `wrong_name`.
+    #[serde(default)]
+    smdp_tls: Option<String>,
+    /// What goes wrong in the field if the DUT fails the case (required in `security` files).
+    #[serde(default)]
+    risk: Option<String>,
     #[serde(default)]
     step: Vec<toml::Spanned<StepDoc>>,
 }
@@ -177,7 +188,8 @@ pub enum MutationOp {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// `success`, `failed` (any failure), or `SUBJECT/REASON` (e.g. `8.1.1/3.8`).
+    /// `success`, `failed` (any failure), or `SUBJECT/REASON` (e.g. `8.1.1/3.8`); `a|b`
+    /// accepts either.
     #[serde(default)]
     pub status: Option<String>,
     /// ES10 result: `ok`, a name (`invalidSignature`) or a number.
@@ -248,6 +260,12 @@ pub struct CaseDef {
     pub personality: Option<rsp_euicc::Personality>,
     /// The case runs on the SGP.26 certificates.
     pub sgp26: bool,
+    /// The reference SM-DP+ runs in production mode.
+    pub production: bool,
+    /// The risk a security case covers.
+    pub risk: Option<String>,
+    /// The reference SM-DP+'s TLS certificate is one an LPA must refuse.
+    pub smdp_tls: Option<crate::world::BadTls>,
     pub steps: Vec<StepDef>,
     /// `suites/<role>/<file>.toml:<line>`.
     pub source: String,
@@ -261,6 +279,7 @@ impl CaseDef {
             interface: self.interface.clone(),
             group: self.group.clone(),
             sgp23: self.sgp23.clone(),
+            risk: self.risk.clone(),
             refs: self.refs.clone(),
             tags: self.tags.clone(),
             applies_if: self.applies_if.as_ref().map(|(t, _)| t.clone()),
@@ -364,6 +383,27 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
         if c.step.is_empty() {
             return Err(invalid(case_line, format!("case {}: no steps", c.id)));
         }
+        let smdp_tls = match c.smdp_tls.as_deref() {
+            None => None,
+            Some(name) => Some(
+                crate::world::BadTls::ALL
+                    .into_iter()
+                    .find(|b| b.name() == name)
+                    .ok_or_else(|| {
+                        invalid(
+                            case_line,
+                            format!("smdp_tls {name:?}: unknown_ca, expired or wrong_name"),
+                        )
+                    })?,
+            ),
+        };
+        let security = doc.tags.iter().chain(&c.tags).any(|t| t == "security");
+        if security && c.risk.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(invalid(
+                case_line,
+                format!("case {}: a security case states its `risk`", c.id),
+            ));
+        }
         let mut steps = Vec::new();
         for s in c.step {
             let step_line = line_of(text, s.span());
@@ -461,6 +501,9 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             rsk: c.rsk,
             personality,
             sgp26,
+            production: c.production,
+            risk: c.risk,
+            smdp_tls,
             steps,
             source: format!("{}:{case_line}", display.display()),
         });
@@ -470,15 +513,18 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
 
 fn check_expect(e: &Expect) -> Result<(), String> {
     if let Some(s) = &e.status {
-        let ok = matches!(s.as_str(), "success" | "failed")
-            || s.split_once('/').is_some_and(|(a, b)| {
-                let code =
-                    |t: &str| !t.is_empty() && t.split('.').all(|p| p.parse::<u32>().is_ok());
-                code(a) && code(b)
-            });
-        if !ok {
+        let alternative_ok = |alt: &str| {
+            matches!(alt, "success" | "failed")
+                || alt.split_once('/').is_some_and(|(a, b)| {
+                    let code =
+                        |t: &str| !t.is_empty() && t.split('.').all(|p| p.parse::<u32>().is_ok());
+                    code(a) && code(b)
+                })
+        };
+        if !s.split('|').all(alternative_ok) {
             return Err(format!(
-                "expect.status {s:?}: give success, failed or SUBJECT/REASON like 8.1.1/3.8"
+                "expect.status {s:?}: give success, failed or SUBJECT/REASON like 8.1.1/3.8 \
+                 (alternatives separated by |)"
             ));
         }
     }

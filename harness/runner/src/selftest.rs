@@ -25,6 +25,7 @@ const REFERENCE_OPTIONS: &[&str] = &[
     "default_smdp",
     "replace_session_keys",
     "test_profiles",
+    "production",
 ];
 
 /// The ICS of the reference implementation of `role`.
@@ -53,6 +54,8 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         resolve: Vec::new(),
         card_dut: None,
         replace_session_keys: false,
+        production: false,
+        smdp_tls: None,
         timeout,
     }
 }

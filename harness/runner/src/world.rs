@@ -109,6 +109,54 @@ impl Pki {
     }
 }
 
+/// A CERT.DPtls an LPA must refuse: what the reference SM-DP+ presents in a security case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadTls {
+    /// From a CI nobody trusts (another generated hierarchy).
+    UnknownCa,
+    /// Under the right CI, but its validity ended in 2020.
+    Expired,
+    /// Under the right CI, for another host name than the SM-DP+ address.
+    WrongName,
+}
+
+impl BadTls {
+    pub const ALL: [BadTls; 3] = [BadTls::UnknownCa, BadTls::Expired, BadTls::WrongName];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BadTls::UnknownCa => "unknown_ca",
+            BadTls::Expired => "expired",
+            BadTls::WrongName => "wrong_name",
+        }
+    }
+
+    /// The certificate and key files, generated once per machine. The generated PKI's seed
+    /// (7) keeps the CI key of the expired and wrong-name variants the trusted one.
+    fn files(self) -> Result<(PathBuf, PathBuf), WorldError> {
+        use rsp_crypto::pkigen::{GenerateOptions, ValidityDays};
+        let mut options = GenerateOptions {
+            seed: 7,
+            ..GenerateOptions::default()
+        };
+        match self {
+            BadTls::UnknownCa => options.seed = 0xBAD_CA,
+            BadTls::Expired => {
+                options.validity = ValidityDays {
+                    tls: 30,
+                    ..ValidityDays::default()
+                }
+            }
+            BadTls::WrongName => options.smdp_address = "other-smdp.example.com".into(),
+        }
+        let dir = rsp_euicc::testkit::generated_pki_with(
+            &format!("rsp-runner-tls-{}", self.name()),
+            &options,
+        );
+        dp_tls_files(&Pki::load(dir)?)
+    }
+}
+
 /// The eUICC's transport: the reference card in process, or a DUT card.
 pub enum CardTransport {
     Reference(Box<Euicc>),
@@ -235,6 +283,10 @@ pub struct WorldSpec {
     pub card_dut: Option<CardOpener>,
     /// ReplaceSessionKeys in the reference SM-DP+'s BPPs.
     pub replace_session_keys: bool,
+    /// The reference SM-DP+ in its production configuration.
+    pub production: bool,
+    /// A TLS certificate the reference SM-DP+ presents instead of its valid one.
+    pub smdp_tls: Option<BadTls>,
     pub timeout: Duration,
 }
 
@@ -254,6 +306,8 @@ pub struct World {
     pub vars: BTreeMap<String, String>,
     /// Secrets the report must not show (matching IDs, confirmation codes, activation codes).
     pub secrets: Vec<String>,
+    /// The last body rspcheck's LPA sent to each ES9+ function (for `es9.replay`).
+    pub es9_sent: BTreeMap<String, serde_json::Value>,
 }
 
 impl World {
@@ -306,6 +360,7 @@ impl World {
             download: None,
             vars: BTreeMap::new(),
             secrets: Vec::new(),
+            es9_sent: BTreeMap::new(),
         })
     }
 
@@ -417,6 +472,7 @@ fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSid
     };
     let config = SmdpConfig {
         replace_session_keys: spec.replace_session_keys,
+        production: spec.production,
         // Orders live a day, so order expiry (8.8.5/4.10) is reachable with `smdp.clock`.
         order_ttl: Some(ORDER_TTL_SECONDS),
         ..SmdpConfig::default()
@@ -430,6 +486,11 @@ fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSid
     )
     .map_err(|e| fail(e.to_string()))?;
     let (cert, key) = dp_tls_files(&spec.pki)?;
+    // ES12 to the SM-DS keeps the valid certificate: only the LPA's side is under test.
+    let (served_cert, served_key) = match spec.smdp_tls {
+        Some(bad) => bad.files()?,
+        None => (cert.clone(), key.clone()),
+    };
     if let Some(es12) = smds_es12 {
         let mut c = ClientConfig::new(rsp_http::Trust::RspRole {
             roots: spec.pki.ci_ders(),
@@ -449,7 +510,10 @@ fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSid
     let handle = rsp_http::serve(
         ServerConfig {
             bind: "127.0.0.1:0".parse().expect("constant address"),
-            tls: Some(TlsConfig::from_pem_files(&cert, &key).map_err(|e| fail(e.to_string()))?),
+            tls: Some(
+                TlsConfig::from_pem_files(&served_cert, &served_key)
+                    .map_err(|e| fail(e.to_string()))?,
+            ),
             worker_threads: 1,
             handler_threads: 2,
             ..ServerConfig::default()

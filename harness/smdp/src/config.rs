@@ -86,6 +86,9 @@ pub struct ServeConfig {
     /// Bind every BPP with ReplaceSessionKeys (profile segments under fresh PPKs).
     #[serde(default)]
     pub replace_session_keys: bool,
+    /// Production configuration: refuse eUICCs chaining to the GSMA test CIs (SGP.26).
+    #[serde(default)]
+    pub production: bool,
     #[serde(default, rename = "profile")]
     pub profiles: Vec<ProfileEntry>,
     /// The ES2+ operator interface (mutual TLS); absent = not served.
@@ -188,6 +191,7 @@ impl ServeConfig {
             order_ttl: self.order_ttl_seconds,
             es12_forwarding: self.es12.as_ref().is_some_and(|e| e.forwarding),
             replace_session_keys: self.replace_session_keys,
+            production: self.production,
             ..SmdpConfig::default()
         }
     }

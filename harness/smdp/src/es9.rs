@@ -86,6 +86,9 @@ pub struct SmdpConfig {
     /// Bind BPPs with ReplaceSessionKeys: the profile segments are protected with fresh PPKs
     /// sent in the BPP's second sequence of 87 (digest §4.3).
     pub replace_session_keys: bool,
+    /// Production configuration: eUICCs chaining to a GSMA test CI (SGP.26) are refused, and
+    /// no credentials under such a CI are offered.
+    pub production: bool,
 }
 
 impl Default for SmdpConfig {
@@ -103,6 +106,7 @@ impl Default for SmdpConfig {
             es12_forwarding: false,
             session_ttl: Duration::from_secs(300),
             replace_session_keys: false,
+            production: false,
         }
     }
 }
@@ -221,6 +225,7 @@ impl<S: OrderStore> Smdp<S> {
             }
         }
         let first = creds.first().ok_or(SmdpError::NoCredentials)?;
+        let production = config.production;
         let oid = first
             .dp_auth
             .registered_ids()
@@ -230,7 +235,11 @@ impl<S: OrderStore> Smdp<S> {
         Ok(Smdp {
             config,
             creds,
-            trusted_cis: pki.cis(),
+            trusted_cis: pki
+                .cis()
+                .into_iter()
+                .filter(|ci| !(production && rsp_crypto::pkiset::is_gsma_test_ci(ci.key_id())))
+                .collect(),
             oid,
             store,
             rng,
@@ -476,7 +485,19 @@ impl<S: OrderStore> Smdp<S> {
             };
             Es9Answer::failed(status, e.to_string())
         })?;
-        let ci_ids: Vec<&[u8]> = self.creds.iter().map(|c| c.ci.key_id()).collect();
+        // A production SM-DP+ has no credentials a test eUICC could verify (8.8.4/3.7).
+        let ci_ids: Vec<&[u8]> = self
+            .creds
+            .iter()
+            .map(|c| c.ci.key_id())
+            .map(|id| {
+                if self.config.production && rsp_crypto::pkiset::is_gsma_test_ci(id) {
+                    &[][..]
+                } else {
+                    id
+                }
+            })
+            .collect();
         let creds = auth::choose_credentials(&ci_ids, &info1).map_err(|e| {
             let status = match e {
                 auth::CredentialChoiceError::NoCertificateForCi => {

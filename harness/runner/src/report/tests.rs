@@ -26,6 +26,7 @@ fn meta(dut: &str, interface: &str, group: &str, title: &str) -> CaseMeta {
         interface: interface.into(),
         group: group.into(),
         sgp23: Some("4.3.14.2.1".into()),
+        risk: None,
         refs: vec!["SGP.22 5.6.1".into()],
         tags: vec!["nist".into()],
         applies_if: None,

@@ -52,6 +52,7 @@ fn meta(dut: &str, interface: &str, group: &str, title: &str, line: u32) -> Case
         interface: interface.into(),
         group: group.into(),
         sgp23: Some(format!("4.{line}.1")),
+        risk: None,
         refs: vec!["SGP.22 3.1.3".into(), "SGP.22 5.6.1".into()],
         tags: vec!["nominal".into(), "nist".into()],
         applies_if: line.is_multiple_of(3).then(|| "curve.brp && !lpae".into()),
