@@ -776,6 +776,19 @@ expect = { status = "8.1.1/2.2" }
         "no argument \"profil\""
     )]
     #[case::bad_expect("8.1.1/2.2", "eight", 19, "expect.status")]
+    #[case::bad_alternative("8.1.1/2.2", "8.1.1/2.2|eight", 19, "expect.status")]
+    #[case::security_without_risk(
+        "title = \"t\"",
+        "title = \"t\"\ntags = [\"security\"]",
+        6,
+        "risk"
+    )]
+    #[case::bad_smdp_tls(
+        "title = \"t\"",
+        "title = \"t\"\nsmdp_tls = \"self_signed\"",
+        6,
+        "smdp_tls"
+    )]
     #[case::bad_option("curve.nist", "curve.nistt", 9, "unknown ICS option")]
     #[case::bad_path(
         "op = \"json_remove\", on = \"initiateAuthentication\", key = \"euiccInfo1\"",
