@@ -1408,10 +1408,12 @@ impl Hooks for StepHooks {
                 address,
                 body,
             } => {
+                // A DER mutation without `field` is for the ES10 message of the same name
+                // (CancelSession exists on both interfaces).
                 for m in self
                     .mutations
                     .iter()
-                    .filter(|m| applies(m, function.name()))
+                    .filter(|m| applies(m, function.name()) && targets_json(m))
                 {
                     let r = json_mutation(m, body, address, self.vectors.as_deref(), &self.pki);
                     match r {

@@ -793,8 +793,7 @@ pub fn judge(
         }
     }
     if let Some(s) = &expect.sw {
-        let want = u16::from_str_radix(s, 16).unwrap_or(0);
-        if obs.sw != Some(want) {
+        if !obs.sw.is_some_and(|sw| sw_matches(s, sw)) {
             misses.push(format!("SW {s}"));
         }
     }
@@ -823,6 +822,17 @@ pub fn judge(
             format!("expected {}, observed {}", misses.join("; "), obs.summary()),
         )
     }
+}
+
+/// `pattern`: `|`-separated four-nibble patterns, `X` matching any nibble (`6AXX|6700`).
+fn sw_matches(pattern: &str, sw: u16) -> bool {
+    let have = format!("{sw:04X}");
+    pattern.split('|').any(|p| {
+        p.len() == 4
+            && p.chars()
+                .zip(have.chars())
+                .all(|(w, h)| w.eq_ignore_ascii_case(&'x') || w.eq_ignore_ascii_case(&h))
+    })
 }
 
 fn judge_success(obs: &Observation) -> (Verdict, String) {
@@ -928,6 +938,31 @@ mod tests {
     use super::*;
     use crate::scenario::PirExpect;
     use rstest::rstest;
+
+    #[rstest]
+    #[case("9000", 0x9000, true)]
+    #[case("6A80", 0x6A80, true)]
+    #[case("6a80", 0x6A80, true)]
+    #[case("6AXX", 0x6A88, true)]
+    #[case("6AXX", 0x6985, false)]
+    #[case("6AXX|69XX", 0x6985, true)]
+    #[case("6700|6D00", 0x6A80, false)]
+    #[case("XXXX", 0x9000, true)]
+    fn status_word_patterns(#[case] pattern: &str, #[case] sw: u16, #[case] matches: bool) {
+        assert_eq!(sw_matches(pattern, sw), matches);
+    }
+
+    #[test]
+    fn status_alternatives() {
+        let obs = observed();
+        let mut e = Expect {
+            status: Some("8.1.1/3.8|8.2/1.2".into()),
+            ..Expect::default()
+        };
+        assert_eq!(judge(&step(Some(e.clone())), &obs, &BTreeMap::new()).0, Verdict::Pass);
+        e.status = Some("success|8.2/1.2".into());
+        assert_eq!(judge(&step(Some(e)), &obs, &BTreeMap::new()).0, Verdict::Fail);
+    }
 
     fn step(expect: Option<Expect>) -> StepDef {
         StepDef {

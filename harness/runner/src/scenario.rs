@@ -200,7 +200,7 @@ pub struct Expect {
     pub pir: Option<PirExpect>,
     #[serde(default)]
     pub http_status: Option<u16>,
-    /// ISO status word, hex (`6A88`).
+    /// ISO status word, hex (`6A88`); `X` matches any nibble, `a|b` accepts either (`6AXX|6700`).
     #[serde(default)]
     pub sw: Option<String>,
     /// Facts the step reported: `{ "profile.state" = "enabled", events = "1" }`.
@@ -529,8 +529,14 @@ fn check_expect(e: &Expect) -> Result<(), String> {
         }
     }
     if let Some(sw) = &e.sw {
-        if sw.len() != 4 || hex::decode(sw).is_err() {
-            return Err(format!("expect.sw {sw:?}: four hex digits, e.g. 9000"));
+        let pattern_ok = |p: &str| {
+            p.len() == 4 && p.chars().all(|c| c.is_ascii_hexdigit() || c == 'X' || c == 'x')
+        };
+        if !sw.split('|').all(pattern_ok) {
+            return Err(format!(
+                "expect.sw {sw:?}: four hex digits (X for any), alternatives separated by |, \
+                 e.g. 9000 or 6AXX|6700"
+            ));
         }
     }
     if let Some(p) = &e.pir {
