@@ -41,6 +41,11 @@ enum Command {
     /// self-test of the reference implementations; writes the journal and the reports.
     /// `rspcheck` with no command is `rspcheck run`.
     Run(run_cmd::RunArgs),
+    /// The profile-compatibility matrix for one profile: it and each of its equivalent
+    /// variants downloaded to the eUICC (the reference one, under `--personality`s, or a card
+    /// under test with `--ics`), enabled and read back over the UICC interface; the report's
+    /// compat.html shows the matrix.
+    Compat(run_cmd::CompatArgs),
     /// Decode an SGP.22 message (DER, as hex or from a file) into a named tree and validate it.
     Decode {
         /// Schema type name, e.g. AuthenticateServerResponse (see `rspcheck types`); omit to pick
@@ -244,12 +249,13 @@ fn init_logging(default: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(match cli.command {
-        None | Some(Command::Run(_)) => "warn",
+        None | Some(Command::Run(_)) | Some(Command::Compat(_)) => "warn",
         _ => "info",
     });
     let result = match cli.command {
         None => run_cmd::run(run_cmd::RunArgs::default_self_test()),
         Some(Command::Run(args)) => run_cmd::run(args),
+        Some(Command::Compat(args)) => run_cmd::compat(args),
         Some(Command::Decode {
             ty,
             input,

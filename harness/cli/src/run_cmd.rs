@@ -67,6 +67,80 @@ pub struct RunArgs {
     resolve: Vec<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct CompatArgs {
+    /// The profile package (DER ProfileElements).
+    profile: PathBuf,
+    /// Reference eUICC personalities to run it under (repeatable; `all` for every one).
+    /// Without any: the reference eUICC as it is, or the card of `--ics`.
+    #[arg(long = "personality")]
+    personalities: Vec<String>,
+    /// The eUICC under test's ICS (its PC/SC reader); default the reference eUICC.
+    #[arg(long)]
+    ics: Option<PathBuf>,
+    /// Known failures of the eUICC (TOML: case glob, reason, …).
+    #[arg(long)]
+    expectations: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Run directory (default: reports/out/<UTC timestamp>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    reveal_secrets: bool,
+}
+
+/// `rspcheck compat`: a one-file suite declaring the matrix for the profile, run like
+/// `rspcheck run` restricted to the eUICC.
+pub fn compat(args: CompatArgs) -> Result<(), Failure> {
+    let profile = std::fs::canonicalize(&args.profile)
+        .map_err(|e| Failure(format!("{}: {e}", args.profile.display()), 2))?;
+    let personalities: Vec<String> = if args.personalities.iter().any(|p| p == "all") {
+        rsp_euicc::Personality::ALL
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect()
+    } else {
+        args.personalities.clone()
+    };
+    if !personalities.is_empty() && args.ics.is_some() {
+        return Err(Failure(
+            "--personality applies to the reference eUICC, not to a card under test (--ics)".into(),
+            2,
+        ));
+    }
+    let suites = tempfile::tempdir().map_err(|e| Failure(format!("temporary suite: {e}"), 2))?;
+    // JSON string quoting is valid TOML basic-string quoting.
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut text = format!(
+        "dut = \"euicc\"\ninterface = \"Profile package\"\ngroup = \"Compatibility\"\n\
+         tags = [\"compat\"]\n\n[[matrix]]\nprofiles = [{}]\n",
+        quote(&format!("file:{}", profile.display()))
+    );
+    if !personalities.is_empty() {
+        let list: Vec<String> = personalities.iter().map(|p| quote(p)).collect();
+        text.push_str(&format!("personalities = [{}]\n", list.join(", ")));
+    }
+    let dir = suites.path().join("compat");
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("compat.toml"), text))
+        .map_err(|e| Failure(format!("temporary suite: {e}"), 2))?;
+    run(RunArgs {
+        ics: args.ics,
+        roles: vec!["euicc".into()],
+        expectations: args.expectations,
+        suites: Some(suites.path().to_owned()),
+        seed: args.seed,
+        jobs: args.jobs,
+        timeout: 60,
+        out: args.out,
+        reveal_secrets: args.reveal_secrets,
+        ..RunArgs::default()
+    })
+}
+
 /// The self-test's LPA under test: rspcheck's own LPA command line (card, trust, host
 /// overrides), then what it is asked to do.
 const SELF_TEST_LPA_CARD: &str = "{rspcheck} lpa --card {card} --pki {pki} \

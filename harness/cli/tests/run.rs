@@ -358,3 +358,40 @@ fn a_remote_smds_is_tested_through_es11_and_es12_as_its_ics_declares() {
     assert!(got.len() >= 6, "{got:?}");
     assert!(got.iter().all(|(_, o)| o == "pass"), "{got:?}");
 }
+
+#[test]
+fn compat_runs_the_matrix_of_one_profile_file_under_personalities() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/profiles/minimal-milenage.der");
+    let o = rspcheck(
+        dir.path(),
+        &[
+            "compat",
+            profile.to_str().unwrap(),
+            "--personality",
+            "conforming",
+            "--personality",
+            "explicit-defaults-required",
+            "--out",
+            "m",
+        ],
+    );
+    let out = text(&o.stdout);
+    // The strict personality refuses DER profiles (no DEFAULTs spelled out): exit status 1.
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", text(&o.stderr));
+    assert!(
+        out.contains("COMPAT.explicit-defaults-required.minimal-milenage.original"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("COMPAT.conforming."),
+        "the conforming card failed:\n{out}"
+    );
+    let page = std::fs::read_to_string(dir.path().join("m/compat.html")).unwrap();
+    assert!(page.contains("minimal-milenage"), "{page}");
+    assert!(page.contains("with-defaults"), "{page}");
+
+    let o = rspcheck(dir.path(), &["compat", "/nonexistent.der"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}

@@ -64,6 +64,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "smdp.order",
         args: &[
             ("profile", Text, false),
+            ("variant", Text, false),
             ("matching_id", Text, false),
             ("cc", Text, false),
             ("eid", Text, false),
@@ -72,7 +73,8 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         mutable: false,
         doc: "ES2+ DownloadOrder + ConfirmOrder for a profile of vectors/profiles (default \
-              minimal-milenage); eid = \"card\" binds the order to the world's eUICC (default \
+              minimal-milenage) or ts48/<name>, as given or as one of its compatibility \
+              variants (`variant`, crate::compat); eid = \"card\" binds the order to the world's eUICC (default \
               SM-DP+ use: no matching ID unless given), \"other\" to another EID; smds = true \
               registers an SM-DS event. Saves iccid, imsi, matching_id, activation_code.",
     },
@@ -314,6 +316,15 @@ pub const ACTIONS: &[ActionSpec] = &[
         doc: "Over the UICC interface: SELECT ADF.USIM, AUTHENTICATE (3G context) with a MILENAGE \
               vector computed from the ordered profile's K and OPc (vectors/profiles): facts \
               res_matches, ck_matches, ik_matches.",
+    },
+    ActionSpec {
+        name: "uicc.compare_fs",
+        args: &[],
+        mutable: false,
+        doc: "Over the UICC interface (basic channel), reads every EF of the ordered profile's \
+              expansion (SELECT by path, or by AID and path under an ADF; READ BINARY / READ \
+              RECORD; the profile's PINs and ADM keys verified first) and compares it: facts \
+              fs.identical (true/false), fs.compared, fs.different, fs.missing, fs.unreadable.",
     },
     ActionSpec {
         name: "euicc.reset",
@@ -574,6 +585,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "es10.raw" => es10_raw(ctx),
         "uicc.read_imsi" => uicc_read_imsi(ctx),
         "uicc.authenticate" => uicc_authenticate(ctx),
+        "uicc.compare_fs" => uicc_compare_fs(ctx),
         "euicc.reset" => euicc_reset(ctx),
         "es12.register" => es12_register(ctx),
         "es12.delete" => es12_delete(ctx),
@@ -664,29 +676,66 @@ fn es2_status(v: &Value) -> ObservedStatus {
     }
 }
 
-/// `(iccid, imsi)` of a profile of `vectors/profiles`.
-fn profile_ids(ctx: &Ctx<'_>, name: &str) -> Result<(Vec<u8>, String, String), String> {
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(format!("profile {name:?}: a name from vectors/profiles"));
-    }
-    let dir = ctx.repo_vectors.join("profiles");
-    let der = std::fs::read(dir.join(format!("{name}.der")))
-        .map_err(|e| format!("profile {name}: {}: {e}", dir.display()))?;
-    let desc = std::fs::read_to_string(dir.join(format!("{name}.toml")))
-        .map_err(|e| format!("profile {name}: description: {e}"))?;
-    let t: toml::Table = desc
-        .parse()
-        .map_err(|e| format!("profile {name}: description: {e}"))?;
-    let field = |k: &str| {
-        t.get(k)
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("profile {name}: description has no {k}"))
+/// A profile to order: its package (the named variant, or as given), ICCID and IMSI, and the
+/// package as given (what the card's file system is compared with). Names are those of
+/// `vectors/profiles` (with a `.toml` description) or `ts48/<name>` (`../shared/vectors`).
+struct ProfileToOrder {
+    package: Vec<u8>,
+    original: Vec<u8>,
+    iccid: String,
+    imsi: Option<String>,
+}
+
+fn profile_ids(ctx: &Ctx<'_>, name: &str, variant: Option<&str>) -> Result<ProfileToOrder, String> {
+    let dirs = crate::compat::ProfileDirs {
+        repo_vectors: ctx.repo_vectors.clone(),
+        shared_vectors: ctx.vectors.clone(),
     };
-    Ok((der, field("iccid")?, field("imsi")?))
+    let path = dirs.path_of(name)?;
+    let original =
+        std::fs::read(&path).map_err(|e| format!("profile {name}: {}: {e}", path.display()))?;
+    let package = match variant {
+        None => original.clone(),
+        Some(v) => crate::compat::variants_of(&path)?
+            .get(v)
+            .cloned()
+            .ok_or_else(|| format!("profile {name} has no variant {v:?}"))?,
+    };
+    let description = path.with_extension("toml");
+    let (iccid, imsi) = if description.is_file() {
+        let t: toml::Table = std::fs::read_to_string(&description)
+            .map_err(|e| format!("profile {name}: description: {e}"))?
+            .parse()
+            .map_err(|e| format!("profile {name}: description: {e}"))?;
+        let field = |k: &str| {
+            t.get(k)
+                .and_then(toml::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("profile {name}: description has no {k}"))
+        };
+        (field("iccid")?, Some(field("imsi")?))
+    } else {
+        // No description: the header's ICCID and the expansion's EF.IMSI.
+        let p = rsp_profile::package::ProfilePackage::parse(&original)
+            .map_err(|e| format!("profile {name}: {e}"))?;
+        let iccid = p
+            .pes()
+            .iter()
+            .find_map(|pe| pe.header())
+            .and_then(|h| h.iccid_digits())
+            .ok_or_else(|| format!("profile {name}: no ICCID in its header"))?;
+        let imsi = rsp_profile::expand::expand(&p).ok().and_then(|fs| {
+            fs.get("MF/ADF.USIM/EF.IMSI")
+                .map(|n| imsi_digits(&n.content))
+        });
+        (iccid, imsi)
+    };
+    Ok(ProfileToOrder {
+        package,
+        original,
+        iccid,
+        imsi,
+    })
 }
 
 fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
@@ -695,9 +744,11 @@ fn smdp_order(ctx: &mut Ctx<'_>) -> ActionResult {
         .unwrap_or_else(|| "minimal-milenage".into());
     let (iccid, imsi) = match ctx.world.smdp.reference() {
         Some(service) => {
-            let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
-            service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
-            (iccid, Some(imsi))
+            let service = service.clone();
+            let p = profile_ids(ctx, &profile, ctx.text("variant").as_deref())?;
+            service.with(|s| s.add_profile(Order::available(&p.iccid, p.package, "default")));
+            ctx.world.ordered_profile = Some(p.original);
+            (p.iccid, p.imsi)
         }
         // A DUT SM-DP+ orders from its own inventory, as the ICS lists it.
         None => (
@@ -793,11 +844,14 @@ fn smdp_inventory(ctx: &mut Ctx<'_>) -> ActionResult {
     let profile = ctx
         .text("profile")
         .unwrap_or_else(|| "minimal-milenage".into());
-    let (package, iccid, imsi) = profile_ids(ctx, &profile)?;
+    let p = profile_ids(ctx, &profile, None)?;
     let service = reference_smdp(ctx, "smdp.inventory")?.clone();
-    service.with(|s| s.add_profile(Order::available(&iccid, package, "default")));
+    let iccid = p.iccid.clone();
+    service.with(|s| s.add_profile(Order::available(&p.iccid, p.package, "default")));
     ctx.world.vars.insert("iccid".into(), iccid.clone());
-    ctx.world.vars.insert("imsi".into(), imsi);
+    if let Some(imsi) = p.imsi {
+        ctx.world.vars.insert("imsi".into(), imsi);
+    }
     let mut obs = Observation::default();
     obs.facts.insert("iccid".into(), iccid);
     Ok(obs)
@@ -1206,7 +1260,7 @@ fn es2_sample_matching_ids(ctx: &mut Ctx<'_>) -> ActionResult {
     let mut iccids = Vec::new();
     match ctx.world.smdp.reference() {
         Some(service) => {
-            let (package, _, _) = profile_ids(ctx, "minimal-milenage")?;
+            let package = profile_ids(ctx, "minimal-milenage", None)?.package;
             for i in 0..count {
                 let iccid = sample_iccid(i);
                 service
@@ -2367,6 +2421,207 @@ fn uicc_read_imsi(ctx: &mut Ctx<'_>) -> ActionResult {
         }
     }
     Ok(obs)
+}
+
+/// Most differences listed in a fact (the report keeps the rest in the notes).
+const FS_LISTED: usize = 12;
+
+fn uicc_compare_fs(ctx: &mut Ctx<'_>) -> ActionResult {
+    use rsp_profile::templates::FileKind;
+    let der = ctx
+        .world
+        .ordered_profile
+        .clone()
+        .ok_or("uicc.compare_fs needs a profile ordered with smdp.order first")?;
+    let package = rsp_profile::package::ProfilePackage::parse(&der).map_err(|e| e.to_string())?;
+    let fs = rsp_profile::expand::expand(&package).map_err(|e| format!("expansion: {e}"))?;
+    let card = ctx.world.card().ok_or("no card")?;
+    let t = card.transport_mut();
+    let mut obs = Observation::default();
+    // The profile's own PINs and ADM keys (rspcheck ordered it, so it knows them) open the
+    // protected EFs: the MF's directly, an ADF's local ones with the ADF selected.
+    for pin in &fs.pins {
+        let Ok(reference) = u8::try_from(pin.key_reference) else {
+            continue;
+        };
+        if pin.context != "MF" {
+            let Some(aid) = fs.get(&pin.context).and_then(|n| n.aid.clone()) else {
+                continue;
+            };
+            basic(t, CommandApdu::new(0, 0xA4, 0x04, 0x0C).with_data(aid))?;
+        }
+        let r = basic(
+            t,
+            CommandApdu::new(0, 0x20, 0, reference).with_data(pin.value.0.clone()),
+        )?;
+        obs.notes.push(format!(
+            "VERIFY {} key {reference:02X}: {}",
+            pin.context,
+            sw::describe(r.sw)
+        ));
+    }
+    let (mut compared, mut different, mut missing, mut unreadable) = (0, Vec::new(), Vec::new(), 0);
+    for (i, node) in fs.nodes.iter().enumerate() {
+        let records = match node.kind {
+            FileKind::Transparent => None,
+            FileKind::LinearFixed | FileKind::Cyclic => node.record_len,
+            _ => continue,
+        };
+        // Linked files and BER-TLV files carry no content of their own in the expansion.
+        if node.link_path.is_some() || (node.content.is_empty() && node.size > 0) {
+            continue;
+        }
+        let path = fs.path(i);
+        let Some(select) = select_commands(&fs, i) else {
+            obs.notes.push(format!("{path}: no FID path, not compared"));
+            continue;
+        };
+        let mut status = sw::OK;
+        for c in select {
+            status = basic(t, c)?.sw;
+            if status != sw::OK {
+                break;
+            }
+        }
+        if status == sw::FILE_NOT_FOUND {
+            missing.push(path);
+            continue;
+        }
+        if status != sw::OK {
+            obs.notes
+                .push(format!("{path}: SELECT {}", sw::describe(status)));
+            missing.push(path);
+            continue;
+        }
+        let read = match records {
+            None => read_binary(t, node.size)?,
+            Some(len) => read_records(t, usize::from(len), node.size)?,
+        };
+        match read {
+            Ok(content) => {
+                compared += 1;
+                if content != node.content {
+                    let at = content
+                        .iter()
+                        .zip(&node.content)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(content.len().min(node.content.len()));
+                    obs.notes.push(format!(
+                        "{path}: differs from byte {at} ({} bytes read, {} expected)",
+                        content.len(),
+                        node.content.len()
+                    ));
+                    different.push(path);
+                }
+            }
+            Err(0x6982 | 0x6985 | 0x6983) => unreadable += 1,
+            Err(s) => {
+                obs.notes.push(format!("{path}: read {}", sw::describe(s)));
+                different.push(path);
+            }
+        }
+    }
+    let list = |v: &[String]| {
+        let mut s = v
+            .iter()
+            .take(FS_LISTED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",");
+        if v.len() > FS_LISTED {
+            s.push_str(&format!(",+{}", v.len() - FS_LISTED));
+        }
+        s
+    };
+    obs.facts.insert(
+        "fs.identical".into(),
+        (different.is_empty() && missing.is_empty() && compared > 0).to_string(),
+    );
+    obs.facts.insert("fs.compared".into(), compared.to_string());
+    obs.facts.insert("fs.different".into(), list(&different));
+    obs.facts.insert("fs.missing".into(), list(&missing));
+    obs.facts
+        .insert("fs.unreadable".into(), unreadable.to_string());
+    Ok(obs)
+}
+
+/// The SELECTs that reach node `i`: by path from the MF, or the ADF by AID and then the path
+/// below it. `None` when a FID on the way is unknown.
+fn select_commands(fs: &rsp_profile::expand::FileSystem, i: usize) -> Option<Vec<CommandApdu>> {
+    let mut chain = Vec::new();
+    let mut cur = Some(i);
+    while let Some(c) = cur {
+        chain.push(c);
+        cur = fs.nodes.get(c)?.parent;
+        if chain.len() > fs.nodes.len() {
+            return None;
+        }
+    }
+    chain.reverse();
+    // The deepest ADF on the way, if any: paths below it are relative to it.
+    let adf = chain.iter().rposition(|&c| fs.nodes[c].aid.is_some());
+    let (mut commands, below) = match adf {
+        Some(a) => {
+            let aid = fs.nodes[chain[a]].aid.clone()?;
+            (
+                vec![CommandApdu::new(0, 0xA4, 0x04, 0x0C).with_data(aid)],
+                &chain[a + 1..],
+            )
+        }
+        None => (Vec::new(), chain.get(1..)?),
+    };
+    let mut path = Vec::new();
+    for &c in below {
+        path.extend_from_slice(&fs.nodes[c].fid?.to_be_bytes());
+    }
+    let p1 = if adf.is_some() { 0x09 } else { 0x08 };
+    commands.push(CommandApdu::new(0, 0xA4, p1, 0x0C).with_data(path));
+    Some(commands)
+}
+
+/// READ BINARY of `size` bytes in chunks; `Err(sw)` on a status other than 9000.
+fn read_binary(
+    t: &mut crate::world::CardTransport,
+    size: usize,
+) -> Result<Result<Vec<u8>, u16>, String> {
+    let mut out = Vec::with_capacity(size);
+    while out.len() < size {
+        let Ok(offset) = u16::try_from(out.len()) else {
+            break;
+        };
+        let le = (size - out.len()).min(255);
+        let [p1, p2] = offset.to_be_bytes();
+        let r = basic(t, CommandApdu::new(0, 0xB0, p1 & 0x7F, p2).with_le(le))?;
+        if r.sw != sw::OK {
+            return Ok(Err(r.sw));
+        }
+        if r.data.is_empty() {
+            break;
+        }
+        out.extend_from_slice(&r.data);
+    }
+    Ok(Ok(out))
+}
+
+/// READ RECORD (absolute) of every record of a record EF of `size` bytes.
+fn read_records(
+    t: &mut crate::world::CardTransport,
+    record_len: usize,
+    size: usize,
+) -> Result<Result<Vec<u8>, u16>, String> {
+    let count = size.checked_div(record_len).unwrap_or(0);
+    let mut out = Vec::with_capacity(size);
+    for n in 1..=count.min(254) {
+        let r = basic(
+            t,
+            CommandApdu::new(0, 0xB2, n as u8, 0x04).with_le(record_len),
+        )?;
+        if r.sw != sw::OK {
+            return Ok(Err(r.sw));
+        }
+        out.extend_from_slice(&r.data);
+    }
+    Ok(Ok(out))
 }
 
 /// EF.IMSI (TS 31.102 4.2.2): length, then digits nibble-swapped with the parity nibble first.

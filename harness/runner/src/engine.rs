@@ -378,11 +378,16 @@ pub fn run_case(case: &CaseDef, dut: &Dut, config: &RunConfig) -> CaseRecord {
         .replace("{id}", &case.id)
         .replace("{seed}", &config.seed.to_string());
     let started = Instant::now();
-    let (outcome, steps) =
-        match applicability(case, &dut.ics).and_then(|()| introspection(case, dut)) {
-            Err(reason) => (Outcome::NotApplicable { reason }, Vec::new()),
-            Ok(()) => guarded(case, dut, config, seed),
-        };
+    let (outcome, steps) = match case
+        .unavailable
+        .clone()
+        .map_or(Ok(()), Err)
+        .and_then(|()| applicability(case, &dut.ics))
+        .and_then(|()| introspection(case, dut))
+    {
+        Err(reason) => (Outcome::NotApplicable { reason }, Vec::new()),
+        Ok(()) => guarded(case, dut, config, seed),
+    };
     let judgement = dut.expectations.judge(&case.id, &outcome);
     let entry = |i: usize| dut.expectations.entries()[i].clone();
     let expectation = match judgement {
@@ -959,9 +964,15 @@ mod tests {
             status: Some("8.1.1/3.8|8.2/1.2".into()),
             ..Expect::default()
         };
-        assert_eq!(judge(&step(Some(e.clone())), &obs, &BTreeMap::new()).0, Verdict::Pass);
+        assert_eq!(
+            judge(&step(Some(e.clone())), &obs, &BTreeMap::new()).0,
+            Verdict::Pass
+        );
         e.status = Some("success|8.2/1.2".into());
-        assert_eq!(judge(&step(Some(e)), &obs, &BTreeMap::new()).0, Verdict::Fail);
+        assert_eq!(
+            judge(&step(Some(e)), &obs, &BTreeMap::new()).0,
+            Verdict::Fail
+        );
     }
 
     fn step(expect: Option<Expect>) -> StepDef {

@@ -70,6 +70,18 @@ struct FileDoc {
     tags: Vec<String>,
     #[serde(default)]
     case: Vec<toml::Spanned<CaseDoc>>,
+    /// Cases generated from profiles and their variants ([`crate::compat`]).
+    #[serde(default)]
+    matrix: Vec<toml::Spanned<MatrixDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixDoc {
+    profiles: Vec<String>,
+    /// Reference eUICC personalities to run the matrix under (default: the eUICC as it is).
+    #[serde(default)]
+    personalities: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +278,8 @@ pub struct CaseDef {
     pub risk: Option<String>,
     /// The reference SM-DP+'s TLS certificate is one an LPA must refuse.
     pub smdp_tls: Option<crate::world::BadTls>,
+    /// Why the case cannot run anywhere (a generated case whose input file is missing).
+    pub unavailable: Option<String>,
     pub steps: Vec<StepDef>,
     /// `suites/<role>/<file>.toml:<line>`.
     pub source: String,
@@ -298,8 +312,22 @@ fn line_of(text: &str, span: Range<usize>) -> usize {
     text[..span.start.min(text.len())].matches('\n').count() + 1
 }
 
-/// Parses one scenario file; `display` is the path shown in errors and sources.
+/// Parses one scenario file; `display` is the path shown in errors and sources. A `[[matrix]]`
+/// takes its profiles from this source tree's `vectors/` and `../shared/vectors`.
 pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError> {
+    let dirs = crate::compat::ProfileDirs {
+        repo_vectors: crate::engine::repo_root().join("vectors"),
+        shared_vectors: crate::engine::shared_vectors(),
+    };
+    parse_file_in(text, display, &dirs)
+}
+
+/// [`parse_file`] with the profile folders given.
+pub fn parse_file_in(
+    text: &str,
+    display: &Path,
+    dirs: &crate::compat::ProfileDirs,
+) -> Result<Vec<CaseDef>, LoadError> {
     let invalid = |line: usize, detail: String| LoadError::Invalid {
         path: display.to_owned(),
         line,
@@ -504,11 +532,140 @@ pub fn parse_file(text: &str, display: &Path) -> Result<Vec<CaseDef>, LoadError>
             production: c.production,
             risk: c.risk,
             smdp_tls,
+            unavailable: None,
             steps,
             source: format!("{}:{case_line}", display.display()),
         });
     }
+    for m in doc.matrix {
+        let line = line_of(text, m.span());
+        let m = m.into_inner();
+        let base = CaseBase {
+            dut,
+            interface: doc.interface.clone(),
+            group: doc.group.clone(),
+            tags: doc.tags.clone(),
+            source: format!("{}:{line}", display.display()),
+        };
+        let mut personalities = Vec::new();
+        for name in &m.personalities {
+            let p = rsp_euicc::Personality::ALL
+                .into_iter()
+                .find(|p| p.name() == name)
+                .ok_or_else(|| invalid(line, format!("matrix: personality {name:?}")))?;
+            personalities.push(Some(p));
+        }
+        if personalities.is_empty() {
+            personalities.push(None);
+        }
+        for profile in &m.profiles {
+            let path = dirs.path_of(profile);
+            if let Err(e) = &path {
+                if !e.contains("not there") {
+                    return Err(invalid(line, format!("matrix: {e}")));
+                }
+            }
+            for &p in &personalities {
+                out.extend(matrix_cases(&base, profile, path.clone(), p));
+            }
+        }
+    }
     Ok(out)
+}
+
+/// What the cases of one file share.
+struct CaseBase {
+    dut: Role,
+    interface: String,
+    group: String,
+    tags: Vec<String>,
+    source: String,
+}
+
+/// The cases of one profile of a `[[matrix]]`: its original and each variant, downloaded,
+/// enabled and compared over the UICC interface; one unavailable case when it cannot be read.
+fn matrix_cases(
+    base: &CaseBase,
+    profile: &str,
+    path: Result<PathBuf, String>,
+    personality: Option<rsp_euicc::Personality>,
+) -> Vec<CaseDef> {
+    let id = match personality {
+        Some(p) => format!("{}.{}", p.name(), crate::compat::id_part(profile)),
+        None => crate::compat::id_part(profile),
+    };
+    let case = |variant: &str, unavailable: Option<String>| {
+        let step = |action: &str, args: toml::Table, expect: Option<Expect>| StepDef {
+            action: action.into(),
+            args,
+            mutate: Vec::new(),
+            expect,
+            save: BTreeMap::new(),
+            line: 0,
+        };
+        let mut order = toml::Table::new();
+        order.insert("profile".into(), profile.into());
+        order.insert("variant".into(), variant.into());
+        let mut tags = base.tags.clone();
+        tags.push(format!("variant:{variant}"));
+        tags.push(format!("profile:{}", crate::compat::id_part(profile)));
+        if let Some(p) = personality {
+            tags.push(format!("personality:{}", p.name()));
+        }
+        CaseDef {
+            id: format!("COMPAT.{id}.{variant}"),
+            title: if variant == crate::compat::ORIGINAL {
+                format!("{profile} as given installs, and its file system over the UICC interface is its expansion")
+            } else {
+                format!("{profile}, variant {variant}, installs, and its file system over the UICC interface is the original's expansion")
+            },
+            dut: base.dut,
+            interface: base.interface.clone(),
+            group: format!("{} {profile}", base.group),
+            sgp23: None,
+            refs: vec![
+                "SGP.22 2.5.5".into(),
+                "SAIP 3.3.1".into(),
+                "digest §7.6".into(),
+            ],
+            tags,
+            applies_if: None,
+            timeout: None,
+            curve: rsp_crypto::Curve::NistP256,
+            rsk: false,
+            personality,
+            sgp26: false,
+            production: false,
+            risk: None,
+            smdp_tls: None,
+            unavailable,
+            steps: vec![
+                step("smdp.order", order, None),
+                step(
+                    "lpa.download",
+                    toml::Table::new(),
+                    Some(Expect {
+                        outcome: Some("installed".into()),
+                        ..Expect::default()
+                    }),
+                ),
+                step("es10.enable", toml::Table::new(), None),
+                step(
+                    "uicc.compare_fs",
+                    toml::Table::new(),
+                    Some(Expect {
+                        facts: [("fs.identical".to_owned(), toml::Value::from("true"))].into(),
+                        ..Expect::default()
+                    }),
+                ),
+            ],
+            source: base.source.clone(),
+        }
+    };
+    match path.and_then(|p| crate::compat::variants_of(&p)) {
+        Ok(variants) => variants.keys().map(|v| case(v, None)).collect(),
+        Err(e) => vec![case(crate::compat::ORIGINAL, Some(e))],
+    }
 }
 
 fn check_expect(e: &Expect) -> Result<(), String> {
@@ -530,7 +687,9 @@ fn check_expect(e: &Expect) -> Result<(), String> {
     }
     if let Some(sw) = &e.sw {
         let pattern_ok = |p: &str| {
-            p.len() == 4 && p.chars().all(|c| c.is_ascii_hexdigit() || c == 'X' || c == 'x')
+            p.len() == 4
+                && p.chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == 'X' || c == 'x')
         };
         if !sw.split('|').all(pattern_ok) {
             return Err(format!(
@@ -647,6 +806,15 @@ pub fn load_dir(dir: &Path) -> Result<Catalogue, LoadError> {
     files.sort();
     let mut cases: Vec<CaseDef> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    // A suites folder beside a vectors folder (a source tree) takes its profiles from there.
+    let beside = dir
+        .parent()
+        .map(|p| p.join("vectors"))
+        .filter(|v| v.is_dir());
+    let dirs = crate::compat::ProfileDirs {
+        repo_vectors: beside.unwrap_or_else(|| crate::engine::repo_root().join("vectors")),
+        shared_vectors: crate::engine::shared_vectors(),
+    };
     for f in files {
         let io = |source| LoadError::Io {
             path: f.clone(),
@@ -661,7 +829,7 @@ pub fn load_dir(dir: &Path) -> Result<Catalogue, LoadError> {
             .strip_prefix(dir.parent().unwrap_or(Path::new("")))
             .unwrap_or(&f)
             .to_owned();
-        for c in parse_file(&text, &display)? {
+        for c in parse_file_in(&text, &display, &dirs)? {
             if let Some(first) = seen.get(&c.id) {
                 let line = c
                     .source

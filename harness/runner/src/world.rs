@@ -140,7 +140,7 @@ impl BadTls {
             ..GenerateOptions::default()
         };
         match self {
-            BadTls::UnknownCa => options.seed = 0xBAD_CA,
+            BadTls::UnknownCa => options.seed = 0x000B_ADCA,
             BadTls::Expired => {
                 options.validity = ValidityDays {
                     tls: 30,
@@ -308,6 +308,9 @@ pub struct World {
     pub secrets: Vec<String>,
     /// The last body rspcheck's LPA sent to each ES9+ function (for `es9.replay`).
     pub es9_sent: BTreeMap<String, serde_json::Value>,
+    /// The package (as given, not the variant) of the last profile ordered from the reference
+    /// SM-DP+: what `uicc.compare_fs` expects on the card.
+    pub ordered_profile: Option<Vec<u8>>,
 }
 
 impl World {
@@ -361,6 +364,7 @@ impl World {
             vars: BTreeMap::new(),
             secrets: Vec::new(),
             es9_sent: BTreeMap::new(),
+            ordered_profile: None,
         })
     }
 

@@ -84,6 +84,7 @@ struct IndexPage<'a> {
     secrets_revealed: bool,
     torn_bytes: usize,
     comparison: Option<&'a str>,
+    compat: Option<&'a str>,
     seed: u64,
     started: String,
     dut: &'a str,
@@ -107,6 +108,7 @@ pub(crate) fn index_page(
     names: &[String],
     totals: &Totals,
     comparison: Option<&str>,
+    compat: Option<&str>,
     opts: &ReportOptions,
 ) -> Result<String, ReportError> {
     let h = &contents.header;
@@ -164,6 +166,7 @@ pub(crate) fn index_page(
         secrets_revealed: secrets_revealed(h, opts),
         torn_bytes: contents.torn_bytes,
         comparison,
+        compat,
         seed: h.seed,
         started: utc_date(h.started_at),
         dut: &h.dut,

@@ -16,6 +16,7 @@
 //! `cases/`. Bad content renders as text; nothing in it makes rendering panic.
 
 pub mod compare;
+pub mod compat;
 pub mod html;
 pub mod junit;
 pub mod summary;
@@ -127,10 +128,22 @@ pub fn write_all(
         .join(compare::COMPARISON_HTML)
         .is_file()
         .then_some(compare::COMPARISON_HTML);
+    let compat_page = compat::page(contents, &names, opts)?;
+    if let Some(page) = &compat_page {
+        write(&run_dir.join(compat::COMPAT_HTML), page.as_bytes())?;
+    }
     let index_html = run_dir.join("index.html");
     write(
         &index_html,
-        html::index_page(contents, &names, &results.totals, comparison, opts)?.as_bytes(),
+        html::index_page(
+            contents,
+            &names,
+            &results.totals,
+            comparison,
+            compat_page.is_some().then_some(compat::COMPAT_HTML),
+            opts,
+        )?
+        .as_bytes(),
     )?;
 
     Ok(ReportPaths {
