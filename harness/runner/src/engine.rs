@@ -713,6 +713,10 @@ pub fn describe_expect(e: Option<&Expect>) -> String {
         if let Some(r) = p.error_reason {
             t.push_str(&format!(" errorReason {r}"));
         }
+        if !p.error_reasons.is_empty() {
+            let list: Vec<String> = p.error_reasons.iter().map(i64::to_string).collect();
+            t.push_str(&format!(" errorReason one of {}", list.join("/")));
+        }
         if let Some(s) = p.pe_status {
             t.push_str(&format!(" PEStatus {s}"));
         }
@@ -783,6 +787,7 @@ pub fn judge(
             (Some(Some((b, r))), "error") => {
                 p.bpp_command_id.is_none_or(|x| x == *b)
                     && p.error_reason.is_none_or(|x| x == *r)
+                    && (p.error_reasons.is_empty() || p.error_reasons.contains(r))
                     && p.pe_status
                         .is_none_or(|x| obs.facts.get("pe_status") == Some(&x.to_string()))
             }
@@ -1008,7 +1013,9 @@ mod tests {
     #[case::any_failure(Expect { status: Some("failed".into()), ..Expect::default() }, true)]
     #[case::result_name(Expect { result: Some("invalidSignature".into()), ..Expect::default() }, true)]
     #[case::result_code(Expect { result: Some(toml::Value::Integer(1)), ..Expect::default() }, false)]
-    #[case::pir(Expect { pir: Some(PirExpect { result: "error".into(), bpp_command_id: Some(5), error_reason: Some(12), pe_status: Some(6) }), ..Expect::default() }, true)]
+    #[case::pir(Expect { pir: Some(PirExpect { result: "error".into(), bpp_command_id: Some(5), error_reason: Some(12), pe_status: Some(6), ..PirExpect::default() }), ..Expect::default() }, true)]
+    #[case::pir_reasons(Expect { pir: Some(PirExpect { result: "error".into(), error_reasons: vec![2, 12], ..PirExpect::default() }), ..Expect::default() }, true)]
+    #[case::pir_other_reasons(Expect { pir: Some(PirExpect { result: "error".into(), error_reasons: vec![2, 3], ..PirExpect::default() }), ..Expect::default() }, false)]
     #[case::pir_pe(Expect { pir: Some(PirExpect { result: "error".into(), pe_status: Some(9), ..PirExpect::default() }), ..Expect::default() }, false)]
     #[case::pir_success(Expect { pir: Some(PirExpect { result: "success".into(), ..PirExpect::default() }), ..Expect::default() }, false)]
     #[case::outcome_alternatives(Expect { outcome: Some("installed|install_failed".into()), ..Expect::default() }, true)]

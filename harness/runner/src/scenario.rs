@@ -237,6 +237,10 @@ pub struct PirExpect {
     pub bpp_command_id: Option<i64>,
     #[serde(default)]
     pub error_reason: Option<i64>,
+    /// Any of these errorReasons (where the spec leaves the order of checks open, e.g. a
+    /// signed field changed: its own error or invalidSignature).
+    #[serde(default)]
+    pub error_reasons: Vec<i64>,
     /// The first PEStatus in the simaResponse whose status is not ok (digest §7.5), e.g. 9
     /// template-not-supported.
     #[serde(default)]
