@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine as _;
 use rsp_codec::activation::{ActivationCode, ParseOptions};
@@ -102,6 +103,16 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         mutable: false,
         doc: "Arms a fault in the reference SM-DP+ for its next answer(s) (rsp_smdp::faults).",
+    },
+    ActionSpec {
+        name: "es2.progress",
+        args: &[("count", Int, false)],
+        mutable: false,
+        doc: "What rspcheck's operator simulator received from the SM-DP+ as ES2+ \
+              HandleDownloadProgressInfo (over HTTPS), waiting for `count` calls or for a quiet \
+              half second: facts progress.count, progress.points (`<notificationPointId>:<ok | \
+              subject/reason>` in arrival order), progress.iccid (the ICCID of all, or mixed), \
+              progress.pir (the last resultData PIR: success or error <bppCommandId>/<errorReason>).",
     },
     ActionSpec {
         name: "smdp.order_state",
@@ -410,7 +421,7 @@ pub fn reference_only(action: &str) -> Option<crate::ics::Role> {
     use crate::ics::Role;
     match action {
         "smdp.arm" | "smdp.order_state" | "smdp.audit" | "smdp.restart" | "smdp.inventory"
-        | "smdp.clock" => Some(Role::Smdp),
+        | "smdp.clock" | "es2.progress" => Some(Role::Smdp),
         _ => None,
     }
 }
@@ -559,6 +570,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "smdp.arm" => smdp_arm(ctx),
         "smdp.inventory" => smdp_inventory(ctx),
         "es2.call" => es2_call(ctx),
+        "es2.progress" => es2_progress(ctx),
         "smdp.order_state" => smdp_order_state(ctx),
         "smdp.audit" => smdp_audit(ctx),
         "smdp.restart" => smdp_restart(ctx),
@@ -915,6 +927,92 @@ impl Ctx<'_> {
             .map(|e| e.to_digits())
             .map_err(|e| format!("GetEID: {e}"))
     }
+}
+
+fn es2_progress(ctx: &mut Ctx<'_>) -> ActionResult {
+    let op = ctx.world.operator.as_ref().ok_or(
+        "es2.progress needs rspcheck's operator simulator, served for the reference SM-DP+",
+    )?;
+    let want = ctx
+        .args
+        .get("count")
+        .and_then(toml::Value::as_integer)
+        .and_then(|n| usize::try_from(n).ok());
+    let received = op.received.clone();
+    let len = || received.lock().unwrap_or_else(|p| p.into_inner()).len();
+    // The SM-DP+ posts from a background thread: wait for it, within the world's timeout.
+    let deadline = std::time::Instant::now() + ctx.world.spec.timeout.min(Duration::from_secs(10));
+    let quiet = Duration::from_millis(500);
+    let (mut last_len, mut last_change) = (len(), std::time::Instant::now());
+    while std::time::Instant::now() < deadline {
+        let n = len();
+        if want.is_some_and(|w| n >= w) {
+            break;
+        }
+        if n != last_len {
+            (last_len, last_change) = (n, std::time::Instant::now());
+        } else if want.is_none() && n > 0 && last_change.elapsed() >= quiet {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let bodies = received.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut obs = Observation::default();
+    let points: Vec<String> = bodies
+        .iter()
+        .map(|b| {
+            let id = b["notificationPointId"].to_string();
+            let st = &b["notificationPointStatus"];
+            if st["status"] == "Executed-Success" {
+                format!("{id}:ok")
+            } else {
+                let sc = &st["statusCodeData"];
+                format!(
+                    "{id}:{}/{}",
+                    sc["subjectCode"].as_str().unwrap_or("?"),
+                    sc["reasonCode"].as_str().unwrap_or("?")
+                )
+            }
+        })
+        .collect();
+    let iccids: std::collections::BTreeSet<&str> =
+        bodies.iter().filter_map(|b| b["iccid"].as_str()).collect();
+    // The PIR an installation point carries in resultData.
+    if let Some(pir) = bodies
+        .iter()
+        .filter_map(|b| b["resultData"].as_str())
+        .filter_map(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+        .next_back()
+    {
+        let text = match pir_error(&pir) {
+            Ok(None) => "success".to_owned(),
+            Ok(Some((b, r))) => format!("error {b}/{r}"),
+            Err(e) => format!("undecodable: {e}"),
+        };
+        obs.facts.insert("progress.pir".into(), text);
+    }
+    obs.facts
+        .insert("progress.count".into(), bodies.len().to_string());
+    obs.facts.insert("progress.points".into(), points.join(","));
+    obs.facts.insert(
+        "progress.iccid".into(),
+        match iccids.len() {
+            0 => String::new(),
+            1 => iccids.into_iter().next().unwrap_or_default().to_owned(),
+            _ => "mixed".into(),
+        },
+    );
+    for b in bodies {
+        obs.messages.push(MessageRecord {
+            direction: "received".into(),
+            interface: "ES2+".into(),
+            function: "HandleDownloadProgressInfo".into(),
+            tree: json_trees(&b),
+            hex: None,
+            json: Some(b),
+        });
+    }
+    Ok(obs)
 }
 
 fn smdp_arm(ctx: &mut Ctx<'_>) -> ActionResult {

@@ -287,13 +287,80 @@ pub struct WorldSpec {
     pub production: bool,
     /// A TLS certificate the reference SM-DP+ presents instead of its valid one.
     pub smdp_tls: Option<BadTls>,
+    /// Serve rspcheck's operator simulator and have the reference SM-DP+ send it ES2+
+    /// HandleDownloadProgressInfo (a case with `es2.progress`).
+    pub operator_simulator: bool,
     pub timeout: Duration,
+}
+
+/// rspcheck's operator simulator: the HTTPS endpoint an SM-DP+ posts ES2+
+/// HandleDownloadProgressInfo to, keeping every request body it receives.
+pub struct OperatorSimulator {
+    pub handle: ServerHandle,
+    pub received: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+/// Host name the reference SM-DP+ calls the operator simulator by.
+pub const OPERATOR_ADDRESS: &str = "operator.rspcheck.example";
+const PROGRESS_PATH: &str = "/gsma/rsp2/es2plus/handleDownloadProgressInfo";
+
+struct ProgressSink(Arc<std::sync::Mutex<Vec<serde_json::Value>>>);
+
+impl rsp_http::Handler for ProgressSink {
+    fn handle(&self, request: rsp_http::HttpRequest) -> rsp_http::HttpResponse {
+        if request.method != "POST" || request.path != PROGRESS_PATH {
+            return rsp_http::HttpResponse::new(404, "not an ES2+ operator function");
+        }
+        match serde_json::from_slice::<serde_json::Value>(&request.body) {
+            Ok(v) if v.is_object() => {
+                self.0.lock().unwrap_or_else(|p| p.into_inner()).push(v);
+                rsp_http::HttpResponse::new(204, Vec::new())
+            }
+            _ => rsp_http::HttpResponse::new(400, "not a JSON object"),
+        }
+    }
+}
+
+impl OperatorSimulator {
+    /// Serves on 127.0.0.1 with the PKI's operator certificate.
+    fn start(pki: &Pki) -> Result<OperatorSimulator, WorldError> {
+        let fail = |detail: String| WorldError::Reference {
+            role: "operator simulator",
+            detail,
+        };
+        let operator = pki
+            .set
+            .curve(Curve::NistP256)
+            .and_then(|c| c.operator.clone())
+            .ok_or_else(|| fail("the PKI has no operator certificate".into()))?;
+        let key = operator
+            .key_path
+            .ok_or_else(|| fail("the PKI has no operator private key".into()))?;
+        let received = Arc::default();
+        let handle = rsp_http::serve(
+            ServerConfig {
+                bind: "127.0.0.1:0".parse().expect("constant address"),
+                tls: Some(
+                    TlsConfig::from_pem_files(&operator.path, &key)
+                        .map_err(|e| fail(e.to_string()))?,
+                ),
+                worker_threads: 1,
+                handler_threads: 1,
+                ..ServerConfig::default()
+            },
+            Arc::new(ProgressSink(Arc::clone(&received))),
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        Ok(OperatorSimulator { handle, received })
+    }
 }
 
 /// One case's world.
 pub struct World {
     pub spec: WorldSpec,
     pub smdp: SmdpSide,
+    /// rspcheck's operator simulator, when the case asked for it.
+    pub operator: Option<OperatorSimulator>,
     /// The reference SM-DS (`None` when the DUT is the SM-DS).
     pub smds: Option<rsp_smds::config::RunningSmds>,
     /// The LPA's card: `None` while a download holds it.
@@ -319,6 +386,10 @@ impl World {
             Some(_) => None,
             None => Some(serve_smds(&spec.pki)?),
         };
+        let operator = match (spec.operator_simulator, &spec.smdp_dut) {
+            (true, None) => Some(OperatorSimulator::start(&spec.pki)?),
+            _ => None,
+        };
         let smdp = match &spec.smdp_dut {
             Some(address) => SmdpSide::Dut {
                 address: address.clone(),
@@ -328,7 +399,7 @@ impl World {
                     .as_ref()
                     .and_then(|s| s.es12.as_ref())
                     .map(ServerHandle::local_addr);
-                serve_smdp(&spec, es12)?
+                serve_smdp(&spec, es12, operator.as_ref())?
             }
         };
         let mut resolve = spec.resolve.clone();
@@ -357,6 +428,7 @@ impl World {
         Ok(World {
             spec,
             smdp,
+            operator,
             smds,
             card: Some(card),
             https: Some(Box::new(https)),
@@ -469,7 +541,11 @@ fn dp_tls_files(pki: &Pki) -> Result<(PathBuf, PathBuf), WorldError> {
     Ok((tls.path.clone(), key))
 }
 
-fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSide, WorldError> {
+fn serve_smdp(
+    spec: &WorldSpec,
+    smds_es12: Option<SocketAddr>,
+    operator: Option<&OperatorSimulator>,
+) -> Result<SmdpSide, WorldError> {
     let fail = |detail: String| WorldError::Reference {
         role: "SM-DP+",
         detail,
@@ -510,7 +586,24 @@ fn serve_smdp(spec: &WorldSpec, smds_es12: Option<SocketAddr>) -> Result<SmdpSid
             HttpClient::new(c).map_err(|e| fail(e.to_string()))?,
         )));
     }
-    let service = Arc::new(SmdpService::new(smdp));
+    let service = Arc::new(match operator {
+        None => SmdpService::new(smdp),
+        Some(op) => {
+            // The SM-DP+ → operator channel is not what a case tests: no certificate checks.
+            let mut c = ClientConfig::new(rsp_http::Trust::InsecureAcceptAny);
+            c.resolve = vec![(OPERATOR_ADDRESS.into(), op.handle.local_addr())];
+            c.timeout = spec.timeout;
+            let client = HttpClient::new(c).map_err(|e| fail(e.to_string()))?;
+            SmdpService::with_progress_notifier(
+                smdp,
+                rsp_smdp::es2_http::ProgressNotifier::start(
+                    client,
+                    format!("https://{OPERATOR_ADDRESS}{PROGRESS_PATH}"),
+                    "rspcheck-smdp".into(),
+                ),
+            )
+        }
+    });
     let handle = rsp_http::serve(
         ServerConfig {
             bind: "127.0.0.1:0".parse().expect("constant address"),
