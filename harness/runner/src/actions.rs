@@ -705,7 +705,7 @@ fn profile_ids(ctx: &Ctx<'_>, name: &str, variant: Option<&str>) -> Result<Profi
     };
     let path = dirs.path_of(name)?;
     let original =
-        std::fs::read(&path).map_err(|e| format!("profile {name}: {}: {e}", path.display()))?;
+        crate::compat::read_profile(&path).map_err(|e| format!("profile {name}: {e}"))?;
     let package = match variant {
         None => original.clone(),
         Some(v) => crate::compat::variants_of(&path)?

@@ -32,6 +32,26 @@ use rsp_profile::package::ProfilePackage;
 /// The variant name of the profile as given.
 pub const ORIGINAL: &str = "original";
 
+/// Largest profile package read (TS.48 packages are tens of kilobytes).
+pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
+
+/// Reads a profile package: a regular file of at most [`MAX_PROFILE_BYTES`] (a suite naming
+/// `file:/dev/zero` gets an error, not an endless read).
+pub fn read_profile(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    if meta.len() > MAX_PROFILE_BYTES {
+        return Err(format!(
+            "{}: {} bytes, more than the {MAX_PROFILE_BYTES} a profile package may have",
+            path.display(),
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Where profile files are.
 #[derive(Debug, Clone)]
 pub struct ProfileDirs {
@@ -81,7 +101,7 @@ pub fn variants_of(path: &Path) -> Result<VariantBytes, String> {
     if let Some(v) = cache.lock().map_err(|e| e.to_string())?.get(path) {
         return Ok(v.clone());
     }
-    let der = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let der = read_profile(path)?;
     let package = ProfilePackage::parse(&der).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = BTreeMap::new();
     for v in rsp_profile::variants::variants(&package).variants {
@@ -139,6 +159,16 @@ mod tests {
             "no shared vectors given"
         );
         assert!(d.path_of("other/NoBERTLV").is_err());
+    }
+
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        assert!(read_profile(Path::new("/dev/zero")).is_err());
+        assert!(read_profile(Path::new("/")).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.der");
+        std::fs::write(&big, vec![0u8; MAX_PROFILE_BYTES as usize + 1]).unwrap();
+        assert!(read_profile(&big).unwrap_err().contains("more than"));
     }
 
     #[test]
