@@ -153,8 +153,10 @@ import glob as _glob
 for path in sorted(_glob.glob(os.path.join(root, "suites", "*", "*.toml"))):
     with open(path, "rb") as f:
         put("scenario", f.read())
-# runner_files: selector byte (0 ICS, 1 expectations, 2 journal) + file.
+# runner_files: selector byte (0 ICS, 1 expectations, 2 journal, 3 TLS answer) + file.
 put("runner_files", b"\x00" + b'role = "smdp"\nname = "x"\n[endpoints]\nserver = "smdp.example.com"\niccids = ["89999000000000000018"]\n[options]\n"curve.brp" = true\ncc = false\n')
+put("runner_files", b"\x03" + bytes.fromhex("150302000202 46".replace(" ", "")))
+put("runner_files", b"\x03" + bytes.fromhex("160302004a020000460302"))
 put("runner_files", b"\x01" + b'[[expect]]\ncase = "SMDP.*"\nreason = "known"\nmessage = "8.1"\nlink = "https://x"\n')
 put("runner_files", b"\x02" + b'{"kind":"run","schema":1,"seed":1,"dut":"smdp","selection":[],"started_at":0}\n'
     + b'{"kind":"case","id":"A.B","outcome":"verdict","verdict":"fail","reason":"x","seed":2,"duration_us":5,"steps":[{"name":"s","verdict":"fail","duration_us":1,"messages":[{"direction":"sent","interface":"ES9+","function":"f","hex":"00"}]}]}\n'
