@@ -314,6 +314,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         doc: "Sends an ES10 request (DER, hex) as STORE DATA: sw, and result when the answer has one.",
     },
     ActionSpec {
+        name: "es10.apdus",
+        args: &[("apdus", Any, true)],
+        mutable: false,
+        doc: "Sends raw command APDUs (a list of hex strings) on the ISD-R's logical channel, \
+              the channel bits of each CLA set to it (STORE DATA chaining tests): sw is the \
+              last status word, fact sws all of them in order.",
+    },
+    ActionSpec {
         name: "uicc.read_imsi",
         args: &[],
         mutable: false,
@@ -595,6 +603,7 @@ pub fn run(name: &str, ctx: &mut Ctx<'_>) -> Observation {
         "es10.set_default_address" => es10_set_default_address(ctx),
         "es10.notifications" => es10_notifications(ctx),
         "es10.raw" => es10_raw(ctx),
+        "es10.apdus" => es10_apdus(ctx),
         "uicc.read_imsi" => uicc_read_imsi(ctx),
         "uicc.authenticate" => uicc_authenticate(ctx),
         "uicc.compare_fs" => uicc_compare_fs(ctx),
@@ -2396,6 +2405,44 @@ fn es10_raw(ctx: &mut Ctx<'_>) -> ActionResult {
         }
         Err(e) => obs.dut_error = Some(e.to_string()),
     }
+    Ok(obs)
+}
+
+fn es10_apdus(ctx: &mut Ctx<'_>) -> ActionResult {
+    let list = ctx
+        .args
+        .get("apdus")
+        .and_then(toml::Value::as_array)
+        .ok_or("apdus: a list of hex strings")?
+        .clone();
+    if list.is_empty() || list.len() > 64 {
+        return Err("apdus: 1 to 64 commands".into());
+    }
+    let card = ctx.world.card().ok_or("no card")?;
+    let channel = card.channel();
+    let mut obs = Observation::default();
+    let mut sws = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        let text = v.as_str().ok_or_else(|| format!("apdus[{i}]: a hex string"))?;
+        let bytes = hex::decode(text.replace(' ', "")).map_err(|e| format!("apdus[{i}]: {e}"))?;
+        let mut command =
+            CommandApdu::parse(&bytes).map_err(|e| format!("apdus[{i}]: {e}"))?;
+        command.cla = rsp_codec::apdu::class_for_channel(command.cla, channel);
+        let r = card.exchange(&command).map_err(|e| e.to_string())?;
+        obs.notes.push(format!(
+            "{}: {}",
+            hex::encode_upper(command.encode()),
+            sw::describe(r.sw)
+        ));
+        sws.push(format!("{:04X}", r.sw));
+        obs.sw = Some(r.sw);
+        if i + 1 == list.len() {
+            if let Some(code) = result_code(&r.data) {
+                obs.result = Some((code, "result".into()));
+            }
+        }
+    }
+    obs.facts.insert("sws".into(), sws.join(","));
     Ok(obs)
 }
 
