@@ -2423,10 +2423,11 @@ fn es10_apdus(ctx: &mut Ctx<'_>) -> ActionResult {
     let mut obs = Observation::default();
     let mut sws = Vec::new();
     for (i, v) in list.iter().enumerate() {
-        let text = v.as_str().ok_or_else(|| format!("apdus[{i}]: a hex string"))?;
+        let text = v
+            .as_str()
+            .ok_or_else(|| format!("apdus[{i}]: a hex string"))?;
         let bytes = hex::decode(text.replace(' ', "")).map_err(|e| format!("apdus[{i}]: {e}"))?;
-        let mut command =
-            CommandApdu::parse(&bytes).map_err(|e| format!("apdus[{i}]: {e}"))?;
+        let mut command = CommandApdu::parse(&bytes).map_err(|e| format!("apdus[{i}]: {e}"))?;
         command.cla = rsp_codec::apdu::class_for_channel(command.cla, channel);
         let r = card.exchange(&command).map_err(|e| e.to_string())?;
         obs.notes.push(format!(

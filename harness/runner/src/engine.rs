@@ -451,6 +451,7 @@ fn guarded(case: &CaseDef, dut: &Dut, config: &RunConfig, seed: u64) -> (Outcome
     spec.replace_session_keys = case.rsk;
     spec.production = case.production;
     spec.smdp_tls = case.smdp_tls;
+    spec.asn1_binding = case.asn1_binding;
     spec.operator_simulator = case.steps.iter().any(|s| s.action == "es2.progress");
     if let Some(p) = case.personality {
         spec.personality = p;

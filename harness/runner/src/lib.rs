@@ -14,6 +14,7 @@
 
 pub mod actions;
 pub mod applies;
+pub mod asn1_binding;
 pub mod compat;
 pub mod engine;
 pub mod expectations;

@@ -122,6 +122,9 @@ struct CaseDoc {
     /// `expired` or `wrong_name`.
     #[serde(default)]
     smdp_tls: Option<String>,
+    /// The ES9+ binding rspcheck's LPA uses: `json` (default) or `asn1`.
+    #[serde(default)]
+    binding: Option<String>,
     /// What goes wrong in the field if the DUT fails the case (required in `security` files).
     #[serde(default)]
     risk: Option<String>,
@@ -284,6 +287,8 @@ pub struct CaseDef {
     pub smdp_tls: Option<crate::world::BadTls>,
     /// Why the case cannot run anywhere (a generated case whose input file is missing).
     pub unavailable: Option<String>,
+    /// rspcheck's LPA speaks the ES9+ ASN.1 binding.
+    pub asn1_binding: bool,
     pub steps: Vec<StepDef>,
     /// `suites/<role>/<file>.toml:<line>`.
     pub source: String,
@@ -429,6 +434,16 @@ pub fn parse_file_in(
                     })?,
             ),
         };
+        let asn1_binding = match c.binding.as_deref() {
+            None | Some("json") => false,
+            Some("asn1") => true,
+            Some(other) => {
+                return Err(invalid(
+                    case_line,
+                    format!("binding {other:?}: json or asn1"),
+                ))
+            }
+        };
         let security = doc.tags.iter().chain(&c.tags).any(|t| t == "security");
         if security && c.risk.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(invalid(
@@ -537,6 +552,7 @@ pub fn parse_file_in(
             risk: c.risk,
             smdp_tls,
             unavailable: None,
+            asn1_binding,
             steps,
             source: format!("{}:{case_line}", display.display()),
         });
@@ -643,6 +659,7 @@ fn matrix_cases(
             risk: None,
             smdp_tls: None,
             unavailable,
+            asn1_binding: false,
             steps: vec![
                 step("smdp.order", order, None),
                 step(

@@ -56,6 +56,7 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         replace_session_keys: false,
         production: false,
         smdp_tls: None,
+        asn1_binding: false,
         operator_simulator: false,
         timeout,
     }

@@ -287,6 +287,8 @@ pub struct WorldSpec {
     pub production: bool,
     /// A TLS certificate the reference SM-DP+ presents instead of its valid one.
     pub smdp_tls: Option<BadTls>,
+    /// rspcheck's LPA speaks the ES9+ ASN.1 binding ([`crate::asn1_binding`]).
+    pub asn1_binding: bool,
     /// Serve rspcheck's operator simulator and have the reference SM-DP+ send it ES2+
     /// HandleDownloadProgressInfo (a case with `es2.progress`).
     pub operator_simulator: bool,
@@ -409,12 +411,27 @@ impl World {
         if let Some(s) = &smds {
             resolve.push((SMDS_ADDRESS.into(), s.es11.local_addr()));
         }
-        let https = HttpsServer::with_trust(
+        let json = HttpsServer::with_trust(
             ServerTrust::CiWithRole(spec.pki.ci_ders()),
-            resolve,
+            resolve.clone(),
             spec.timeout,
         )
         .map_err(|e| WorldError::Https(e.to_string()))?;
+        let https: Box<dyn RspServer> = if spec.asn1_binding {
+            let mut c = ClientConfig::new(rsp_http::Trust::RspRole {
+                roots: spec.pki.ci_ders(),
+                role: rsp_crypto::cert::Role::DpTls,
+            });
+            c.resolve = resolve;
+            c.timeout = spec.timeout;
+            c.admin_protocol = None;
+            Box::new(crate::asn1_binding::Asn1Server {
+                asn1: HttpClient::new(c).map_err(|e| WorldError::Https(e.to_string()))?,
+                json: Box::new(json),
+            })
+        } else {
+            Box::new(json)
+        };
         let transport = match &spec.card_dut {
             Some(open) => CardTransport::Dut(open().map_err(WorldError::Card)?),
             None => CardTransport::Reference(Box::new(reference_card(&spec)?)),
@@ -431,7 +448,7 @@ impl World {
             operator,
             smds,
             card: Some(card),
-            https: Some(Box::new(https)),
+            https: Some(https),
             download: None,
             vars: BTreeMap::new(),
             secrets: Vec::new(),
