@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Renders a run directory's report in headless Chromium: index.html and one case page must
-# load from file:// without script errors or missing files, screenshot to non-trivial PNGs,
-# and report.js must run (it marks <body data-js="ready">).
+# Renders a run directory's report in headless Chromium: index.html, one case page and the
+# compatibility matrix (if any) must load from file:// without script errors or missing files,
+# screenshot to non-trivial PNGs, and report.js must run (it marks <body data-js="ready">).
 # Usage: reports/browser-check.sh RUN_DIR [OUT_DIR]   (needs Debian's `chromium`)
 set -euo pipefail
 
@@ -67,13 +67,20 @@ check_links() {
     done < <(grep -oE '(href|src)="[^"]*"' "$page" | sed -E 's/^(href|src)="(.*)"$/\2/')
 }
 
+pages=("$run_dir/index.html" "$case_page")
 check_links "$run_dir/index.html"
 check_links "$case_page"
 check_page index "$run_dir/index.html"
 check_page case "$case_page"
+# The profile-compatibility matrix, when the run has one.
+if [ -f "$run_dir/compat.html" ]; then
+    pages+=("$run_dir/compat.html")
+    check_links "$run_dir/compat.html"
+    check_page compat "$run_dir/compat.html"
+fi
 
 # --dump-dom prints the DOM after scripts ran: report.js sets data-js="ready" on <body> last.
-for page in "$run_dir/index.html" "$case_page"; do
+for page in "${pages[@]}"; do
     if ! chrome --dump-dom "file://$page" 2>"$out/dom.log" | grep -F 'data-js="ready"' >/dev/null; then
         echo "browser-check: report.js did not run on $page (log: $out/dom.log)" >&2
         status=1

@@ -223,7 +223,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let on_case = |c: &CaseRecord| {
         bar.inc(1);
         bar.set_message(c.id.clone());
-        if matches!(c.outcome.name(), "fail" | "error" | "inconclusive") {
+        let known = matches!(
+            c.expectation,
+            Some(journal::ExpectationMark::ExpectedFail { .. })
+        );
+        if matches!(c.outcome.name(), "fail" | "error" | "inconclusive") && !known {
             let line = format!(
                 "{:<12} {}: {}",
                 c.outcome.name(),
@@ -256,8 +260,31 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     )
     .map_err(|e| Failure(format!("report: {e}"), 2))?;
     print_summary(&summary.cases);
+    let known = summary
+        .cases
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.expectation,
+                Some(journal::ExpectationMark::ExpectedFail { .. })
+            )
+        })
+        .count();
+    if known > 0 {
+        println!(
+            "{known} of the failures are known and expected ({}; see the report).",
+            match &args.expectations {
+                Some(p) => p.display().to_string(),
+                None => "selftest.expectations.toml: the personality compatibility matrix".into(),
+            }
+        );
+    }
+    // The self-test's own expectations cover cases a selection may leave out.
+    let builtin_expectations = args.ics.is_none() && args.expectations.is_none();
     for (role, entry) in &summary.stale {
-        println!("stale expectation ({role}): {entry} matches no case of this run");
+        if !builtin_expectations {
+            println!("stale expectation ({role}): {entry} matches no case of this run");
+        }
     }
     println!(
         "{} cases in {:.1} s (seed {}).",
@@ -296,8 +323,17 @@ fn duts(args: &RunArgs, timeout: Duration) -> Result<Vec<Dut>, Failure> {
         };
         let mut duts = rsp_runner::selftest::reference_duts(&roles, timeout)
             .map_err(|e| Failure(e.to_string(), 2))?;
+        let builtin = match &args.expectations {
+            Some(_) => None,
+            None => {
+                Some(rsp_runner::selftest::expectations().map_err(|e| Failure(e.to_string(), 2))?)
+            }
+        };
         for d in &mut duts {
-            d.expectations = expectations.clone();
+            d.expectations = match (&builtin, d.ics.role) {
+                (Some(b), Role::Euicc) => b.clone(),
+                _ => expectations.clone(),
+            };
             // The LPA under test is this binary's own `rspcheck lpa`, driven the way a
             // vendor's LPA is: through the command template.
             if d.ics.role == Role::Lpa {

@@ -62,6 +62,13 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
     }
 }
 
+/// The self-test's known failures (`selftest.expectations.toml` at the root of this source
+/// tree): the compatibility matrix under the personalities that emulate non-conforming cards.
+/// They belong to the eUICC DUT.
+pub fn expectations() -> Result<Expectations, crate::expectations::ExpectationsError> {
+    Expectations::load(&crate::engine::repo_root().join("selftest.expectations.toml"))
+}
+
 /// One DUT per role, all reference implementations.
 pub fn reference_duts(roles: &[Role], timeout: Duration) -> Result<Vec<Dut>, WorldError> {
     let pki = Pki::generated()?;

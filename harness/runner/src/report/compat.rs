@@ -18,6 +18,8 @@ const DUT_COLUMN: &str = "eUICC under test";
 /// One cell: outcome, short text, link.
 pub(crate) struct Cell {
     pub outcome: &'static str,
+    /// Listed as a known failure in the expectations file.
+    pub known: bool,
     pub text: String,
     pub href: String,
 }
@@ -29,6 +31,8 @@ pub(crate) struct Row {
 
 pub(crate) struct Table {
     pub profile: String,
+    /// The columns this profile ran under (the eUICC under test first).
+    pub columns: Vec<String>,
     pub rows: Vec<Row>,
     /// Cells per outcome, for the table's caption.
     pub identical: usize,
@@ -40,7 +44,6 @@ pub(crate) struct Table {
 struct CompatPage<'a> {
     root: &'a str,
     secrets_revealed: bool,
-    columns: Vec<String>,
     tables: Vec<Table>,
 }
 
@@ -107,12 +110,9 @@ fn cell_text(c: &CaseRecord) -> String {
     }
 }
 
-/// The matrix of `contents`' compat cases (`None` when the run has none).
-pub(crate) fn tables(
-    contents: &JournalContents,
-    names: &[String],
-) -> Option<(Vec<String>, Vec<Table>)> {
-    let mut columns: Vec<String> = Vec::new();
+/// The matrix of `contents`' compat cases, one table per profile (`None` when the run has
+/// none).
+pub(crate) fn tables(contents: &JournalContents, names: &[String]) -> Option<Vec<Table>> {
     // profile → variant → column → case index
     let mut grid: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = BTreeMap::new();
     for (i, c) in contents.cases.iter().enumerate() {
@@ -126,9 +126,6 @@ pub(crate) fn tables(
         let column = tag_value(c, "personality:")
             .unwrap_or(DUT_COLUMN)
             .to_owned();
-        if !columns.contains(&column) {
-            columns.push(column.clone());
-        }
         grid.entry(profile)
             .or_default()
             .entry(variant.to_owned())
@@ -138,42 +135,57 @@ pub(crate) fn tables(
     if grid.is_empty() {
         return None;
     }
+    let cell = |i: usize| {
+        let c = &contents.cases[i];
+        Cell {
+            outcome: c.outcome.name(),
+            known: matches!(
+                c.expectation,
+                Some(crate::journal::ExpectationMark::ExpectedFail { .. })
+            ),
+            text: cell_text(c),
+            href: format!("cases/{}", names[i]),
+        }
+    };
     let tables = grid
         .into_iter()
         .map(|(profile, variants)| {
-            let (mut identical, mut total) = (0, 0);
+            let mut columns: Vec<String> = Vec::new();
+            for by_column in variants.values() {
+                for col in by_column.keys() {
+                    if !columns.contains(col) {
+                        columns.push(col.clone());
+                    }
+                }
+            }
+            // The eUICC under test (the conforming reference in a self-test) first.
+            columns.sort_by_key(|c| (c != DUT_COLUMN, c.clone()));
+            let cells: Vec<Cell> = variants
+                .values()
+                .flat_map(|by_column| by_column.values().map(|&i| cell(i)))
+                .collect();
+            let identical = cells.iter().filter(|c| c.outcome == "pass").count();
+            let total = cells.len();
             let rows = variants
                 .into_iter()
                 .map(|(variant, by_column)| Row {
                     cells: columns
                         .iter()
-                        .map(|col| {
-                            by_column.get(col).map(|&i| {
-                                let c = &contents.cases[i];
-                                total += 1;
-                                if c.outcome.name() == "pass" {
-                                    identical += 1;
-                                }
-                                Cell {
-                                    outcome: c.outcome.name(),
-                                    text: cell_text(c),
-                                    href: format!("cases/{}", names[i]),
-                                }
-                            })
-                        })
+                        .map(|col| by_column.get(col).map(|&i| cell(i)))
                         .collect(),
                     variant,
                 })
                 .collect();
             Table {
                 profile,
+                columns,
                 rows,
                 identical,
                 total,
             }
         })
         .collect();
-    Some((columns, tables))
+    Some(tables)
 }
 
 /// Renders `compat.html`, if the run has compat cases.
@@ -182,13 +194,12 @@ pub(crate) fn page(
     names: &[String],
     opts: &ReportOptions,
 ) -> Result<Option<String>, ReportError> {
-    let Some((columns, tables)) = tables(contents, names) else {
+    let Some(tables) = tables(contents, names) else {
         return Ok(None);
     };
     let page = CompatPage {
         root: "",
         secrets_revealed: super::summary::secrets_revealed(&contents.header, opts),
-        columns,
         tables,
     };
     page.render()
