@@ -1597,16 +1597,35 @@ impl Hooks for StepHooks {
                     .iter()
                     .filter(|m| applies(m, "LoadBoundProfilePackage"))
                 {
-                    // Pieces are addressed by `key = "<index>"`: the mutation applies to that one.
-                    let idx = m.key.as_deref().and_then(|k| k.parse::<usize>().ok());
-                    match idx.and_then(|i| pieces.get_mut(i)) {
-                        Some(p) => match apply_bytes_mutation(m, p) {
-                            Ok(()) => log.applied += 1,
-                            Err(e) => log.errors.push(e),
+                    // Pieces are addressed by `key = "<index>"` (negative: from the end).
+                    let index = |k: Option<i64>| {
+                        let n = i64::try_from(pieces.len()).ok()?;
+                        let i = k?;
+                        let i = if i < 0 { n + i } else { i };
+                        usize::try_from(i).ok().filter(|&i| i < pieces.len())
+                    };
+                    let key = index(m.key.as_deref().and_then(|k| k.parse::<i64>().ok()));
+                    let r = match (m.op, key) {
+                        (_, None) => Err(format!(
+                            "LoadBoundProfilePackage mutations need key = a piece index (0 to {})",
+                            pieces.len().saturating_sub(1)
+                        )),
+                        (MutationOp::Swap, Some(i)) => match index(m.int) {
+                            Some(j) => {
+                                pieces.swap(i, j);
+                                Ok(())
+                            }
+                            None => Err("swap: int is not a piece index".into()),
                         },
-                        None => log.errors.push(
-                            "LoadBoundProfilePackage mutations need key = piece index".into(),
-                        ),
+                        (MutationOp::Remove, Some(i)) => {
+                            pieces.remove(i);
+                            Ok(())
+                        }
+                        (_, Some(i)) => apply_bytes_mutation(m, &mut pieces[i]),
+                    };
+                    match r {
+                        Ok(()) => log.applied += 1,
+                        Err(e) => log.errors.push(e),
                     }
                 }
                 log.messages.push(MessageRecord {

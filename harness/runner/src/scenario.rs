@@ -197,6 +197,9 @@ pub enum MutationOp {
     Raw,
     JsonSet,
     JsonRemove,
+    /// Swap two of the LoadBoundProfilePackage pieces the LPA sends: `key` and `int` are their
+    /// indexes (negative from the end).
+    Swap,
 }
 
 /// What a step must observe. Every key given must match; no `expect` means success.
@@ -753,7 +756,13 @@ fn check_mutation(m: &Mutation) -> Result<(), String> {
                 m.hex.is_some() || m.int.is_some() || m.text.is_some(),
             )?;
         }
+        // A LoadBoundProfilePackage piece is removed by index (`key`), anything else by path.
+        Op::Remove if m.key.is_some() && m.path.is_none() => {}
         Op::Remove | Op::CorruptSignature => need("path", m.path.is_some())?,
+        Op::Swap => {
+            need("key (a piece index)", m.key.is_some())?;
+            need("int (the other piece index)", m.int.is_some())?;
+        }
         Op::Insert => {
             need("path", m.path.is_some())?;
             need("hex (a whole TLV)", m.hex.is_some())?;
