@@ -1841,6 +1841,7 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
         let server = ctx.world.https.take().ok_or("the LPA client is in use")?;
         ctx.world.download = Some(Download::owning(card, server, source, options));
     }
+    let audit_before = crate::lpa_command::audit_len(ctx);
     let download = ctx
         .world
         .download
@@ -1892,6 +1893,7 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
             pir,
         ));
     }
+    let result_failed = result.is_err();
     match result {
         Ok(()) => {
             obs.status = Some(ObservedStatus::Success);
@@ -1907,6 +1909,14 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
             }
         }
         Err(e) => observe_download_error(&mut obs, e),
+    }
+    // A download that ended without installing is described the way an LPA under test driven
+    // by a command is (crate::lpa_command): `ac_refused` when the SM-DP+ recorded nothing of
+    // it, `failed` otherwise.
+    if obs.outcome.is_none() && result_failed {
+        let seen = crate::lpa_command::audit_since(ctx, audit_before);
+        let reference = ctx.world.smdp.reference().is_some();
+        obs.outcome = Some(if reference && seen.is_empty() { "ac_refused" } else { "failed" }.into());
     }
     let l = std::mem::take(&mut *log.borrow_mut());
     if let Some(t) = transaction_id {

@@ -358,7 +358,7 @@ fn reader(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle
     })
 }
 
-fn audit_len(ctx: &Ctx<'_>) -> usize {
+pub(crate) fn audit_len(ctx: &Ctx<'_>) -> usize {
     ctx.world
         .smdp
         .reference()
@@ -367,7 +367,7 @@ fn audit_len(ctx: &Ctx<'_>) -> usize {
 }
 
 /// `(event, detail)` of the SM-DP+'s ledger entries after the first `from`.
-fn audit_since(ctx: &Ctx<'_>, from: usize) -> Vec<(String, String)> {
+pub(crate) fn audit_since(ctx: &Ctx<'_>, from: usize) -> Vec<(String, String)> {
     ctx.world
         .smdp
         .reference()
