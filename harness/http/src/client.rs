@@ -84,6 +84,9 @@ pub struct ClientConfig {
     pub keep_alive: bool,
     pub tls12: bool,
     pub tls13: bool,
+    /// Offer only these cipher suites (IANA names, e.g. `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`;
+    /// a conformance probe); `None` = every suite of the SGP.22 provider.
+    pub cipher_suites: Option<Vec<String>>,
 }
 
 impl ClientConfig {
@@ -101,6 +104,7 @@ impl ClientConfig {
             keep_alive: true,
             tls12: true,
             tls13: true,
+            cipher_suites: None,
         }
     }
 }
@@ -132,7 +136,18 @@ impl fmt::Debug for HttpClient {
 
 impl HttpClient {
     pub fn new(config: ClientConfig) -> Result<HttpClient, HttpError> {
-        let provider = provider();
+        let mut provider = provider();
+        if let Some(names) = &config.cipher_suites {
+            let mut p = (*provider).clone();
+            p.cipher_suites
+                .retain(|s| names.iter().any(|n| format!("{:?}", s.suite()) == *n));
+            if p.cipher_suites.is_empty() {
+                return Err(HttpError::TlsSetup(format!(
+                    "none of the cipher suites {names:?} is supported"
+                )));
+            }
+            provider = std::sync::Arc::new(p);
+        }
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions(config.tls12, config.tls13)?)
             .map_err(|source| HttpError::TlsConfig {

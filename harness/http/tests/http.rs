@@ -187,6 +187,27 @@ fn tls12_only_server_refuses_tls13_only_client() {
 }
 
 #[test]
+fn a_client_can_offer_one_cipher_suite_and_unknown_names_are_refused() {
+    let dir = pki(1);
+    let ci = ci_der(&dir);
+    let mut config = base_config();
+    config.tls = Some(dp_tls(&dir));
+    let (server, _) = start(config);
+    let mut cc = ClientConfig::new(Trust::Roots(vec![ci]));
+    cc.tls13 = false;
+    cc.cipher_suites = Some(vec!["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into()]);
+    cc.resolve = vec![(SMDP_HOST.into(), server.local_addr())];
+    let client = HttpClient::new(cc.clone()).unwrap();
+    let r = client
+        .post(&https_url(&server, "/x"), "application/json", b"{}")
+        .unwrap();
+    assert_eq!(r.status, 200);
+    cc.cipher_suites = Some(vec!["TLS_RSA_WITH_RC4_128_MD5".into()]);
+    let err = HttpClient::new(cc).unwrap_err();
+    assert!(matches!(err, HttpError::TlsSetup(_)), "{err}");
+}
+
+#[test]
 fn oversized_body_goes_to_body_too_large_not_the_handler() {
     let mut config = base_config();
     config.max_body_bytes = 1 << 20;

@@ -181,12 +181,18 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "tls.probe",
-        args: &[("version", Text, true), ("target", Text, false)],
+        args: &[
+            ("version", Text, true),
+            ("target", Text, false),
+            ("suites", Text, false),
+        ],
         mutable: false,
         doc: "A TLS handshake with the SM-DP+ (target smdp, default) or SM-DS (smds) offering \
               only `version` (1.0, 1.1, 1.2, 1.3); 1.2 and 1.3 verify the server certificate \
-              (chain to the CI, TLS role, name = the server's address). Fact handshake = \
-              accepted | refused.",
+              (chain to the CI, TLS role, name = the server's address). `suites`: `weak` (TLS \
+              1.2 offering only NULL/RC4/3DES suites, hand-built) or one IANA name offered \
+              alone (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256). Fact handshake = accepted | \
+              refused.",
     },
     ActionSpec {
         name: "lpa.download",
@@ -1433,12 +1439,26 @@ fn tls_probe(ctx: &mut Ctx<'_>) -> ActionResult {
     };
     let socket = server_socket(ctx, &address)?;
     let mut obs = Observation::default();
-    let outcome = match version.as_str() {
-        "1.0" | "1.1" => {
+    let suites = ctx.text("suites");
+    let outcome = match (version.as_str(), suites.as_deref()) {
+        ("1.0" | "1.1", _) => {
             let v = if version == "1.0" { 0x0301 } else { 0x0302 };
-            crate::tls_probe::legacy_handshake(socket, &address, v, ctx.world.spec.timeout)
+            crate::tls_probe::raw_handshake(
+                socket,
+                &address,
+                v,
+                &crate::tls_probe::LEGACY_SUITES,
+                ctx.world.spec.timeout,
+            )
         }
-        "1.2" | "1.3" => {
+        ("1.2", Some("weak")) => crate::tls_probe::raw_handshake(
+            socket,
+            &address,
+            0x0303,
+            &crate::tls_probe::WEAK_SUITES,
+            ctx.world.spec.timeout,
+        ),
+        ("1.2" | "1.3", _) => {
             let mut c = rsp_http::ClientConfig::new(rsp_http::Trust::RspRole {
                 roots: ctx.world.spec.pki.ci_ders(),
                 role,
@@ -1447,6 +1467,7 @@ fn tls_probe(ctx: &mut Ctx<'_>) -> ActionResult {
             c.retries = 0;
             c.tls12 = version == "1.2";
             c.tls13 = version == "1.3";
+            c.cipher_suites = suites.map(|s| vec![s]);
             c.resolve = vec![(address.clone(), socket)];
             let client = rsp_http::HttpClient::new(c).map_err(|e| e.to_string())?;
             // Any HTTP answer means the handshake (and the certificate checks) passed.
@@ -1459,7 +1480,7 @@ fn tls_probe(ctx: &mut Ctx<'_>) -> ActionResult {
                 Err(e) => crate::tls_probe::Handshake::Refused(e.to_string()),
             }
         }
-        other => return Err(format!("version {other:?}: 1.0, 1.1, 1.2 or 1.3")),
+        (other, _) => return Err(format!("version {other:?}: 1.0, 1.1, 1.2 or 1.3")),
     };
     match outcome {
         crate::tls_probe::Handshake::Accepted(d) => {
@@ -1916,7 +1937,14 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
     if obs.outcome.is_none() && result_failed {
         let seen = crate::lpa_command::audit_since(ctx, audit_before);
         let reference = ctx.world.smdp.reference().is_some();
-        obs.outcome = Some(if reference && seen.is_empty() { "ac_refused" } else { "failed" }.into());
+        obs.outcome = Some(
+            if reference && seen.is_empty() {
+                "ac_refused"
+            } else {
+                "failed"
+            }
+            .into(),
+        );
     }
     let l = std::mem::take(&mut *log.borrow_mut());
     if let Some(t) = transaction_id {

@@ -1,6 +1,6 @@
-//! A handshake offering only a legacy TLS version (1.0 or 1.1), which no TLS library rspcheck
-//! uses will send: a hand-built ClientHello, and the server's first record read back. SGP.22
-//! servers must refuse it (TLS 1.2 is the minimum).
+//! Handshakes no TLS library rspcheck uses will send: a hand-built ClientHello offering only a
+//! legacy version (1.0, 1.1) or only weak cipher suites, and the server's first record read
+//! back. SGP.22 servers must refuse them (TLS 1.2 with ECDHE-ECDSA AES suites is the floor).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -18,10 +18,23 @@ pub enum Handshake {
 }
 
 /// ECDHE-ECDSA and ECDHE-RSA/RSA CBC suites that TLS 1.0/1.1 servers offer.
-const LEGACY_SUITES: [u16; 6] = [0xC009, 0xC00A, 0xC013, 0xC014, 0x002F, 0x0035];
+pub const LEGACY_SUITES: [u16; 6] = [0xC009, 0xC00A, 0xC013, 0xC014, 0x002F, 0x0035];
 
-/// A ClientHello record for `version` (0x0301 or 0x0302) naming `host` (SNI).
-pub fn client_hello(host: &str, version: u16) -> Vec<u8> {
+/// Suites no SGP.22 server may agree to: NULL encryption, RC4, 3DES, with ECDSA and RSA keys.
+pub const WEAK_SUITES: [u16; 8] = [
+    0xC006, // ECDHE_ECDSA_WITH_NULL_SHA
+    0xC007, // ECDHE_ECDSA_WITH_RC4_128_SHA
+    0xC008, // ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA
+    0x0002, // RSA_WITH_NULL_SHA
+    0x0004, // RSA_WITH_RC4_128_MD5
+    0x000A, // RSA_WITH_3DES_EDE_CBC_SHA
+    0xC011, // ECDHE_RSA_WITH_RC4_128_SHA
+    0xC012, // ECDHE_RSA_WITH_3DES_EDE_CBC_SHA
+];
+
+/// A ClientHello record for `version` (0x0301–0x0303) naming `host` (SNI) and offering
+/// `suites`.
+pub fn client_hello(host: &str, version: u16, suites: &[u16]) -> Vec<u8> {
     let mut ext = Vec::new();
     // server_name
     let name = host.split(':').next().unwrap_or(host).as_bytes();
@@ -34,14 +47,16 @@ pub fn client_hello(host: &str, version: u16) -> Vec<u8> {
     // supported_groups: secp256r1; ec_point_formats: uncompressed
     push_ext(&mut ext, 0x000A, &[0x00, 0x02, 0x00, 0x17]);
     push_ext(&mut ext, 0x000B, &[0x01, 0x00]);
+    // signature_algorithms (read from TLS 1.2 on): ecdsa_secp256r1_sha256, rsa_pkcs1_sha256.
+    push_ext(&mut ext, 0x000D, &[0x00, 0x04, 0x04, 0x03, 0x04, 0x01]);
 
     let mut body = Vec::new();
     body.extend_from_slice(&version.to_be_bytes());
     // A fixed client random: the probe is a fingerprint, not a session anyone relies on.
     body.extend_from_slice(&[0x5A; 32]);
     body.push(0); // no session id
-    body.extend_from_slice(&((LEGACY_SUITES.len() * 2) as u16).to_be_bytes());
-    for s in LEGACY_SUITES {
+    body.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
+    for &s in suites {
         body.extend_from_slice(&s.to_be_bytes());
     }
     body.extend_from_slice(&[0x01, 0x00]); // compression: null
@@ -86,11 +101,12 @@ pub fn classify(first: &[u8], offered: u16) -> Handshake {
     }
 }
 
-/// Connects to `socket`, offers only `version` and classifies the answer.
-pub fn legacy_handshake(
+/// Connects to `socket`, offers only `version` and `suites`, and classifies the answer.
+pub fn raw_handshake(
     socket: SocketAddr,
     host: &str,
     version: u16,
+    suites: &[u16],
     timeout: Duration,
 ) -> Handshake {
     let mut stream = match TcpStream::connect_timeout(&socket, timeout) {
@@ -99,7 +115,7 @@ pub fn legacy_handshake(
     };
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
-    if let Err(e) = stream.write_all(&client_hello(host, version)) {
+    if let Err(e) = stream.write_all(&client_hello(host, version, suites)) {
         return Handshake::Refused(format!("sending the ClientHello: {e}"));
     }
     // Enough for an alert or the start of a ServerHello.
@@ -132,7 +148,7 @@ mod tests {
 
     #[test]
     fn the_client_hello_is_well_formed() {
-        let r = client_hello("testsmdpplus1.example.com", 0x0302);
+        let r = client_hello("testsmdpplus1.example.com", 0x0302, &LEGACY_SUITES);
         assert_eq!(&r[..3], &[0x16, 0x03, 0x01]);
         let record_len = usize::from(u16::from_be_bytes([r[3], r[4]]));
         assert_eq!(record_len, r.len() - 5);
