@@ -3283,10 +3283,15 @@ fn certificate(
         return std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
     }
     if let Some(entry) = name.strip_prefix("pki:") {
+        // `pki:brp/<entry>`: the brainpoolP256r1 set's certificate (a wrong-curve case).
+        let (curve, entry) = match entry.strip_prefix("brp/") {
+            Some(e) => (rsp_crypto::Curve::BrainpoolP256r1, e),
+            None => (rsp_crypto::Curve::NistP256, entry),
+        };
         let set = pki
             .set
-            .curve(rsp_crypto::Curve::NistP256)
-            .ok_or("no NIST set")?;
+            .curve(curve)
+            .ok_or_else(|| format!("the PKI has no {curve:?} set"))?;
         let cert = match entry {
             "dp_auth" => &set.dp_auth.cert,
             "dp_pb" => &set.dp_pb.cert,
@@ -3296,7 +3301,7 @@ fn certificate(
             "ci" => &set.ci.cert,
             other => {
                 return Err(format!(
-                    "pki:{other}: dp_auth, dp_pb, dp_tls, eum, euicc or ci"
+                    "pki:{other}: dp_auth, dp_pb, dp_tls, eum, euicc or ci (brp/… for brainpool)"
                 ))
             }
         };

@@ -210,7 +210,7 @@ pub struct Expect {
     /// accepts either.
     #[serde(default)]
     pub status: Option<String>,
-    /// ES10 result: `ok`, a name (`invalidSignature`) or a number.
+    /// ES10 result: `ok`, a name (`invalidSignature`, `a|b` for either) or a number.
     #[serde(default)]
     pub result: Option<toml::Value>,
     /// Profile installation result: `{ result = "error", bpp_command_id = 1, error_reason = 3 }`.

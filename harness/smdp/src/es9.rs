@@ -881,11 +881,12 @@ impl<S: OrderStore> Smdp<S> {
                     .config
                     .replace_session_keys
                     .then(|| bpp::ReplaceSessionKeys::generate(self.rng.as_mut()));
+                let store_metadata = self.faults.take_store_metadata().unwrap_or(metadata);
                 let built = bpp::build_bpp(
                     &BppContent {
                         isc: &binding.isc,
                         configure_isdp: &configure,
-                        store_metadata: &metadata,
+                        store_metadata: &store_metadata,
                         replace_session_keys: rsk.as_ref(),
                         profile: &order.package,
                     },

@@ -75,6 +75,12 @@ pub enum Fault {
     Delay { millis: u64 },
     /// Close the connection instead of answering.
     DropConnection,
+    /// Bind the next BPP with this StoreMetadataRequest (a whole BF25 TLV) in its sequence of
+    /// 88 instead of the order's: protected like the real one, so only the eUICC's checks of
+    /// its content (ICCID against the profile, structure) can catch it. A large one spreads
+    /// over several 88 segments.
+    #[serde(rename_all = "camelCase")]
+    StoreMetadata { tlv_hex: String },
 }
 
 /// A fault waiting for its exchange.
@@ -184,6 +190,9 @@ impl ArmedFault {
             Fault::SubstituteCertificate { der_hex } => {
                 parse_tlv("derHex", der_hex)?;
             }
+            Fault::StoreMetadata { tlv_hex } => {
+                parse_tlv("tlvHex", tlv_hex)?;
+            }
             Fault::Status { subject, reason } => {
                 if rsp_codec::status::lookup(subject, reason).is_none() {
                     return Err(FaultError::UnknownStatus {
@@ -237,12 +246,32 @@ impl FaultPlan {
         self.transport.take()
     }
 
-    /// Takes the first fault armed for `function`, counting one use.
+    /// The StoreMetadataRequest an armed [`Fault::StoreMetadata`] puts into the BPP being
+    /// bound now, counting one use.
+    pub fn take_store_metadata(&mut self) -> Option<Tlv> {
+        let i = self.armed.iter().position(|a| {
+            a.function
+                .is_none_or(|f| f == Es9Function::GetBoundProfilePackage)
+                && matches!(a.fault, Fault::StoreMetadata { .. })
+        })?;
+        let Fault::StoreMetadata { tlv_hex } = self.armed[i].fault.clone() else {
+            return None;
+        };
+        self.armed[i].times -= 1;
+        if self.armed[i].times == 0 {
+            self.armed.remove(i);
+        }
+        self.applied += 1;
+        parse_tlv("tlvHex", &tlv_hex).ok()
+    }
+
+    /// Takes the first fault armed for `function`, counting one use. StoreMetadata faults
+    /// act while the BPP is bound ([`FaultPlan::take_store_metadata`]), not on answers.
     fn next_for(&mut self, function: Es9Function) -> Option<Fault> {
-        let i = self
-            .armed
-            .iter()
-            .position(|a| a.function.is_none_or(|f| f == function))?;
+        let i = self.armed.iter().position(|a| {
+            a.function.is_none_or(|f| f == function)
+                && !matches!(a.fault, Fault::StoreMetadata { .. })
+        })?;
         let entry = &mut self.armed[i];
         let fault = entry.fault.clone();
         entry.times -= 1;
@@ -392,7 +421,10 @@ fn edit_answer(
             let bpp = field_bytes(&v, field)?;
             put_field(&mut v, field, &damage_segment(&bpp, *index, *damage)?);
         }
-        Fault::Status { .. } | Fault::Delay { .. } | Fault::DropConnection => {}
+        Fault::Status { .. }
+        | Fault::Delay { .. }
+        | Fault::DropConnection
+        | Fault::StoreMetadata { .. } => {}
     }
     Ok(Es9Answer {
         http_status: 200,
@@ -588,6 +620,11 @@ mod tests {
         r#"{"fault":{"kind":"substituteCertificate","derHex":"zz"}}"#,
         Some("not hex")
     )]
+    #[case(r#"{"fault":{"kind":"storeMetadata","tlvHex":"BF2500"}}"#, None)]
+    #[case(
+        r#"{"fault":{"kind":"storeMetadata","tlvHex":"BF25"}}"#,
+        Some("tlvHex")
+    )]
     fn armed_faults_are_validated(#[case] json: &str, #[case] error: Option<&str>) {
         let fault: ArmedFault = serde_json::from_str(json).unwrap();
         match (FaultPlan::default().arm(fault), error) {
@@ -595,6 +632,28 @@ mod tests {
             (Err(e), Some(want)) => assert!(e.to_string().contains(want), "{e}"),
             (r, want) => panic!("{r:?}, expected {want:?}"),
         }
+    }
+
+    #[test]
+    fn a_store_metadata_fault_acts_at_binding_not_on_answers() {
+        let mut plan = FaultPlan::default();
+        plan.arm(ArmedFault {
+            function: Some(Es9Function::GetBoundProfilePackage),
+            fault: Fault::StoreMetadata {
+                tlv_hex: "BF25035A0100".into(),
+            },
+            times: 1,
+        })
+        .unwrap();
+        let answer = Es9Answer::failed(KnownStatus::TransactionIdUnknown, "x");
+        assert_eq!(
+            plan.apply(Es9Function::GetBoundProfilePackage, answer.clone()),
+            answer
+        );
+        assert_eq!(plan.armed().len(), 1, "an answer does not spend it");
+        let t = plan.take_store_metadata().unwrap();
+        assert_eq!(t.encode(), hex::decode("BF25035A0100").unwrap());
+        assert_eq!(plan.take_store_metadata(), None);
     }
 
     #[test]
