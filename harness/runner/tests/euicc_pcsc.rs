@@ -77,7 +77,13 @@ fn the_euicc_suites_pass_against_a_card_behind_pcscd() {
         run_dir: dir.path().join("run"),
         seed: 1,
         selection: Selection {
-            ids: vec!["EUICC.*".into()],
+            // The eUICC suites, and part of the compatibility matrix (a repo profile's
+            // variants and a TS.48 profile as given) read back through PC/SC.
+            ids: vec![
+                "EUICC.*".into(),
+                "COMPAT.minimal-milenage.*".into(),
+                "COMPAT.ts48-NoBERTLV.original".into(),
+            ],
             ..Selection::default()
         },
         duts,
