@@ -4,7 +4,7 @@
 //! LPA reads. A case with `binding = "asn1"` downloads this way; ES11 (SM-DS) stays JSON.
 //!
 //! The binding's error alternatives are INTEGERs per function; each is mapped back to the
-//! SGP.22 status it stands for (the inverse of the reference SM-DP+'s table). A code with no
+//! SGP.22 status it stands for (the inverse of `rsp_smdp::asn1::error_code`). A code with no
 //! JSON counterpart (undefinedError 127 and the like) is reported as status `0/<code>`.
 
 use base64::Engine as _;
@@ -134,35 +134,16 @@ pub fn encode_request(function: Es9Function, json_body: &[u8]) -> Result<Vec<u8>
     Ok(Tlv::constructed(Tag::of(0xA2), vec![inner]).encode())
 }
 
-/// The SGP.22 status an error alternative stands for.
+/// The SGP.22 status an error alternative stands for: the inverse of the one table of the ASN.1
+/// module's error enumerations the project has (`rsp_smdp::asn1::error_code`). Where several
+/// statuses share a code the first in the catalogue is shown; undefinedError (127) and codes the
+/// table does not know have no JSON status and come back as `0/<code>`.
 fn status_of(function: Es9Function, code: i64) -> (String, String) {
-    let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
-    match (function, code) {
-        (Es9Function::InitiateAuthentication, 1) => s("8.8.1", "3.8"),
-        (Es9Function::InitiateAuthentication, 2) => s("8.8.3", "3.1"),
-        (Es9Function::InitiateAuthentication, 3) => s("8.8.2", "3.1"),
-        (Es9Function::AuthenticateClient, 1) => s("8.1.2", "6.1"),
-        (Es9Function::AuthenticateClient, 2) => s("8.1.2", "6.3"),
-        (Es9Function::AuthenticateClient, 3) => s("8.1.3", "6.1"),
-        (Es9Function::AuthenticateClient, 4) => s("8.1.3", "6.3"),
-        (Es9Function::AuthenticateClient, 5) => s("8.1", "6.1"),
-        (Es9Function::AuthenticateClient, 6) => s("8.2.6", "3.8"),
-        (Es9Function::AuthenticateClient, 7) => s("8.1.1", "3.8"),
-        (Es9Function::AuthenticateClient, 8) => s("8.2.5", "4.3"),
-        (Es9Function::AuthenticateClient, 9) => s("8.11.1", "3.9"),
-        (Es9Function::AuthenticateClient, 10) => s("8.10.1", "3.9"),
-        (Es9Function::AuthenticateClient, 11) => s("8.1", "4.8"),
-        (Es9Function::GetBoundProfilePackage, 1) => s("8.1", "6.1"),
-        (Es9Function::GetBoundProfilePackage, 2) => s("8.2.7", "2.2"),
-        (Es9Function::GetBoundProfilePackage, 3) => s("8.2.7", "3.8"),
-        (Es9Function::GetBoundProfilePackage, 4) => s("8.2.7", "6.4"),
-        (Es9Function::GetBoundProfilePackage, 5) => s("8.2", "3.7"),
-        (Es9Function::GetBoundProfilePackage, 6) => s("8.8.5", "4.10"),
-        (Es9Function::GetBoundProfilePackage, 95) => s("8.10.1", "3.9"),
-        (Es9Function::CancelSession, 1) => s("8.10.1", "3.9"),
-        (Es9Function::CancelSession, 2) => s("8.1", "6.1"),
-        (_, other) => ("0".to_owned(), other.to_string()),
-    }
+    rsp_codec::status::KnownStatus::ALL
+        .iter()
+        .find(|s| code != 127 && rsp_smdp::asn1::error_code(function, **s) == code)
+        .map(|s| (s.subject().to_owned(), s.reason().to_owned()))
+        .unwrap_or_else(|| ("0".to_owned(), code.to_string()))
 }
 
 fn failed(function: Es9Function, code: i64) -> Value {
@@ -373,6 +354,24 @@ mod tests {
             let sc = &v["header"]["functionExecutionStatus"]["statusCodeData"];
             assert_eq!(sc["subjectCode"], status.subject(), "{function:?}");
             assert_eq!(sc["reasonCode"], status.reason(), "{function:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_code_maps_back_to_a_status_with_that_code() {
+        use rsp_codec::status::KnownStatus;
+        for &function in Es9Function::ALL {
+            for &status in KnownStatus::ALL {
+                let code = rsp_smdp::asn1::error_code(function, status);
+                let (subject, reason) = status_of(function, code);
+                if code == 127 {
+                    assert_eq!((subject.as_str(), reason.as_str()), ("0", "127"));
+                    continue;
+                }
+                let back = rsp_codec::status::lookup(&subject, &reason)
+                    .unwrap_or_else(|| panic!("{function:?} {code}: {subject}/{reason}"));
+                assert_eq!(rsp_smdp::asn1::error_code(function, back), code);
+            }
         }
     }
 
