@@ -203,6 +203,24 @@ struct DownloadArgs {
     /// Leave the installation notification (PIR) on the card instead of sending it.
     #[arg(long)]
     no_notify: bool,
+    /// A deliberately planted bug, for the live fuzzer's self-test only (hidden).
+    #[arg(long, hide = true, value_enum)]
+    planted_bug: Option<LpaPlantedBug>,
+}
+
+/// **Deliberately planted LPA bugs**, so the live fuzzer's self-test can show it finds real
+/// ones. Off unless `--planted-bug` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LpaPlantedBug {
+    /// Logs the activation code's first 12 bytes with a byte slice before parsing it: panics
+    /// when byte 12 falls inside a multi-byte UTF-8 character (a classic LPA bug).
+    PanicOnMultibyteAc,
+}
+
+/// The planted bug's log prefix: slices bytes, not characters, so it panics on a multi-byte
+/// character across byte 12. Deliberately wrong; used only under `--planted-bug`.
+fn planted_ac_log_prefix(ac: &str) -> &str {
+    &ac[..12.min(ac.len())]
 }
 
 #[derive(Args)]
@@ -1011,6 +1029,12 @@ fn download_source(
 ) -> Result<(Source, String), Failure> {
     if let Some(code) = &args.source.ac {
         out.remember(code);
+        if args.planted_bug == Some(LpaPlantedBug::PanicOnMultibyteAc) {
+            out.progress(&format!(
+                "activation code starts {:?}",
+                planted_ac_log_prefix(code)
+            ));
+        }
         let ac = ActivationCode::parse(code.trim(), &ParseOptions::lab()).map_err(|e| {
             Failure(
                 format!(
@@ -1540,6 +1564,24 @@ fn notification(
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[rstest]
+    #[case::short("1$a.b$")]
+    #[case::ascii("LPA:1$smdp.example.com$MID")]
+    #[case::multibyte_after_byte_12("LPA:1$dp.ex.$\u{20ac}")]
+    #[case::multibyte_ending_at_byte_12("LPA:1$dp.e\u{e9}$MID")]
+    fn the_planted_ac_prefix_is_12_bytes_when_they_end_on_a_character(#[case] ac: &str) {
+        let p = planted_ac_log_prefix(ac);
+        assert_eq!(p.len(), 12.min(ac.len()));
+        assert!(ac.starts_with(p));
+    }
+
+    #[test]
+    #[should_panic(expected = "is not a char boundary")]
+    fn the_planted_ac_prefix_panics_inside_a_multibyte_character() {
+        // 11 ASCII bytes, then the 3-byte euro sign across byte 12.
+        planted_ac_log_prefix("LPA:1$d.ex$\u{20ac}\u{20ac}");
+    }
 
     #[rstest]
     #[case::reference("ref:/tmp/card.json", Some(CardSpec::Reference("/tmp/card.json".into())))]

@@ -681,6 +681,40 @@ fn refusals_name_what_failed(#[case] args: &[&str], #[case] code: i32, #[case] m
     }
 }
 
+/// The hidden `--planted-bug panic-on-multibyte-ac` (for the live fuzzer's self-test) makes the
+/// LPA panic on an activation code with a multi-byte character across byte 12; without it, or
+/// with an ASCII code, the download fails as usual (the SM-DP+ is unreachable).
+#[test]
+fn the_planted_multibyte_ac_bug_panics_only_when_asked_for() {
+    let lab = Lab::new();
+    let resolve = "d.ex=127.0.0.1:9";
+    // 11 ASCII bytes, then a 3-byte euro sign across byte 12.
+    let multibyte = "LPA:1$d.ex$\u{20ac}MID";
+    let planted = ["--planted-bug", "panic-on-multibyte-ac"];
+    let dl = |ac: &str, extra: &[&str]| {
+        let mut args = vec!["--resolve", resolve, "profile", "download", "--ac", ac];
+        args.extend_from_slice(extra);
+        lab.lpa(&args)
+    };
+    let o = dl(multibyte, &planted);
+    o.fails_with(101);
+    assert!(o.stderr.contains("char boundary"), "{}", o.stderr);
+
+    let plain = dl(multibyte, &[]);
+    assert_ne!(plain.code, Some(101), "{}", plain.all());
+    assert!(!plain.stderr.contains("panicked"), "{}", plain.stderr);
+
+    let ascii = "LPA:1$d.ex$MID-ASCII";
+    let with = dl(ascii, &planted);
+    with.fails_with(1);
+    assert!(with.stderr.contains("unreachable"), "{}", with.stderr);
+    dl(ascii, &[]).fails_with(1);
+
+    // Hidden from the help.
+    let help = lab.lpa(&["profile", "download", "--help"]);
+    assert!(!help.stdout.contains("planted"), "{}", help.stdout);
+}
+
 #[test]
 fn pcsc_cards_need_the_feature_or_a_reader() {
     let lab = Lab::new();

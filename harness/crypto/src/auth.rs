@@ -175,6 +175,28 @@ pub fn verify_authenticate_server_response(
     trusted_cis: &[RspCertificate],
     at: impl Fn(&RspCertificate) -> Time,
 ) -> Result<AuthenticatedEuicc, ClientAuthError> {
+    verify_response(response, expected, trusted_cis, at, true)
+}
+
+/// **Deliberately planted bug, for the live fuzzer's self-test only**: as
+/// [`verify_authenticate_server_response`] but without checking euiccSignature1, so a corrupted
+/// signature is accepted. Every other check stays.
+pub fn verify_authenticate_server_response_skipping_signature1(
+    response: &[u8],
+    expected: &Expected<'_>,
+    trusted_cis: &[RspCertificate],
+    at: impl Fn(&RspCertificate) -> Time,
+) -> Result<AuthenticatedEuicc, ClientAuthError> {
+    verify_response(response, expected, trusted_cis, at, false)
+}
+
+fn verify_response(
+    response: &[u8],
+    expected: &Expected<'_>,
+    trusted_cis: &[RspCertificate],
+    at: impl Fn(&RspCertificate) -> Time,
+    check_signature1: bool,
+) -> Result<AuthenticatedEuicc, ClientAuthError> {
     let resp = Tlv::parse(response).map_err(|e| ClientAuthError::Malformed(e.to_string()))?;
     let ok = resp
         .children()
@@ -224,8 +246,10 @@ pub fn verify_authenticate_server_response(
     })?;
     // The signature over the bytes as received, never a re-encoding.
     let signature1 = sig1.content().unwrap_or_default().to_vec();
-    signed::verify_euicc_signature1(chain.public_key(), &signed1.encode(), &signature1)
-        .map_err(|_| ClientAuthError::Signature)?;
+    if check_signature1 {
+        signed::verify_euicc_signature1(chain.public_key(), &signed1.encode(), &signature1)
+            .map_err(|_| ClientAuthError::Signature)?;
+    }
     let s1 = EuiccSigned1::read(signed1).map_err(|e| ClientAuthError::Malformed(e.to_string()))?;
     if s1.server_challenge.as_slice() != expected.server_challenge {
         return Err(ClientAuthError::ServerChallenge);

@@ -157,6 +157,8 @@ pub struct BspSession {
     mcv: [u8; 16],
     counter: u64,
     segments: usize,
+    /// PLANTED BUG, tests only: the session segment whose C-MAC is not checked.
+    blind_mac_segment: Option<usize>,
 }
 
 impl fmt::Debug for BspSession {
@@ -165,6 +167,7 @@ impl fmt::Debug for BspSession {
             .field("keys", &"<redacted>")
             .field("counter", &self.counter)
             .field("segments", &self.segments)
+            .field("blind_mac_segment", &self.blind_mac_segment)
             .finish()
     }
 }
@@ -178,12 +181,22 @@ impl BspSession {
             mcv: keys.initial_mcv,
             counter: 1,
             segments: 0,
+            blind_mac_segment: None,
         }
     }
 
     /// Starts the counter at `counter` instead of 1 (fault injection and tests).
     pub fn with_counter(mut self, counter: u64) -> BspSession {
         self.counter = counter;
+        self
+    }
+
+    /// **Deliberately planted bug, for the live fuzzer's self-test only**: unprotecting skips
+    /// the C-MAC check of session segment `segment` (0-based, as in [`BspError`]). The MCV is
+    /// still the CMAC of what arrived, so later segments verify, and the payload decrypts as
+    /// usual: a segment whose MAC alone is damaged is accepted. Never set by a conforming role.
+    pub fn with_blind_mac_segment(mut self, segment: usize) -> BspSession {
+        self.blind_mac_segment = Some(segment);
         self
     }
 
@@ -349,7 +362,7 @@ impl BspSession {
         header.push(tag.byte());
         write_der_length(&mut header, len);
         let full = self.cmac_parts(&header, payload);
-        if !ct_eq(&full[..MAC_LEN], mac) {
+        if !ct_eq(&full[..MAC_LEN], mac) && self.blind_mac_segment != Some(segment) {
             return Err(BspError::MacMismatch {
                 segment,
                 counter: self.counter,
@@ -654,6 +667,44 @@ mod tests {
         assert!(s.unprotect(&bad).is_err());
         assert_eq!((s.counter(), s.segments()), (1, 0));
         s.unprotect(&h(SEG1)).unwrap();
+    }
+
+    /// The planted bug accepts a damaged MAC on its segment only, and later segments still
+    /// verify because the MCV follows the payload.
+    #[test]
+    fn planted_blind_mac_segment_skips_exactly_that_check() {
+        let segs = [h(SEG1), seg2(), h(SEG3)];
+        for damaged in 0..3 {
+            let mut bad = segs.clone();
+            let n = bad[damaged].len();
+            bad[damaged][n - 1] ^= 1;
+            for blind in [None, Some(0), Some(1), Some(2)] {
+                let mut s = BspSession::new(&digest_keys());
+                if let Some(b) = blind {
+                    s = s.with_blind_mac_segment(b);
+                }
+                let results: Vec<_> = bad.iter().map(|seg| s.unprotect(seg)).collect();
+                if blind == Some(damaged) {
+                    assert_eq!(results[0].as_ref().unwrap().1, h("bf2400"));
+                    assert_eq!(results[1].as_ref().unwrap().1, h(META));
+                    assert_eq!(results[2].as_ref().unwrap().1, h(RSK));
+                } else {
+                    assert_eq!(
+                        results[damaged],
+                        Err(BspError::MacMismatch {
+                            segment: damaged,
+                            counter: damaged as u64 + 1
+                        }),
+                        "damaged {damaged}, blind {blind:?}"
+                    );
+                }
+            }
+        }
+        // Undamaged segments pass whatever the setting.
+        let mut s = BspSession::new(&digest_keys()).with_blind_mac_segment(1);
+        for seg in &segs {
+            s.unprotect(seg).unwrap();
+        }
     }
 
     #[test]

@@ -41,9 +41,16 @@ pub enum Personality {
     NoTemplateV2,
     /// Rejects PEs that omit DEFAULT parameters.
     ExplicitDefaultsRequired,
+    /// **Deliberately planted bug, for the live fuzzer's self-test only** (not in
+    /// [`Personality::ALL`]): the card does not check the C-MAC of the third protected BPP
+    /// segment of a session (session segment index 2, counting every 87/88/86 in order), so a
+    /// BPP whose third segment has only its MAC damaged installs. Otherwise conforming.
+    #[serde(rename = "planted-mac-blind-segment-3")]
+    PlantedMacBlindSegment3,
 }
 
 impl Personality {
+    /// Real-world behaviours (the compatibility matrix's `--personality all`).
     pub const ALL: [Personality; 7] = [
         Personality::Conforming,
         Personality::Svn22,
@@ -54,6 +61,9 @@ impl Personality {
         Personality::ExplicitDefaultsRequired,
     ];
 
+    /// Deliberately planted bugs, for the fuzzer's self-test; kept out of [`Personality::ALL`].
+    pub const PLANTED: [Personality; 1] = [Personality::PlantedMacBlindSegment3];
+
     pub fn name(self) -> &'static str {
         match self {
             Personality::Conforming => "conforming",
@@ -63,11 +73,20 @@ impl Personality {
             Personality::LegacyV20 => "legacy-v2.0",
             Personality::NoTemplateV2 => "no-template-v2",
             Personality::ExplicitDefaultsRequired => "explicit-defaults-required",
+            Personality::PlantedMacBlindSegment3 => "planted-mac-blind-segment-3",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Personality> {
-        Personality::ALL.into_iter().find(|p| p.name() == name)
+        Personality::ALL
+            .into_iter()
+            .chain(Personality::PLANTED)
+            .find(|p| p.name() == name)
+    }
+
+    /// The 0-based session segment whose C-MAC this card does not check (planted bug).
+    pub fn blind_mac_segment(self) -> Option<usize> {
+        (self == Personality::PlantedMacBlindSegment3).then_some(2)
     }
 
     /// `(svn, SAIP profile version)` the personality reports unless the config overrides them.
@@ -79,7 +98,8 @@ impl Personality {
             Personality::NoTemplateV2 => ([2, 2, 2], [2, 1, 0]),
             Personality::Conforming
             | Personality::Svn25
-            | Personality::ExplicitDefaultsRequired => ([2, 5, 0], [3, 3, 1]),
+            | Personality::ExplicitDefaultsRequired
+            | Personality::PlantedMacBlindSegment3 => ([2, 5, 0], [3, 3, 1]),
         }
     }
 }
@@ -421,10 +441,24 @@ mod tests {
 
     #[test]
     fn personalities_have_names_that_round_trip() {
-        for p in Personality::ALL {
+        for p in Personality::ALL.into_iter().chain(Personality::PLANTED) {
             assert_eq!(Personality::from_name(p.name()), Some(p));
             let toml = format!("personality = \"{}\"", p.name());
             assert_eq!(EuiccConfig::from_toml(&toml).unwrap().personality, p);
+        }
+    }
+
+    #[test]
+    fn planted_personalities_stay_out_of_all_and_only_they_blind_a_mac() {
+        for p in Personality::PLANTED {
+            assert!(!Personality::ALL.contains(&p), "{p}");
+            assert!(p.name().starts_with("planted-"), "{p}");
+        }
+        let p = Personality::PlantedMacBlindSegment3;
+        assert_eq!(p.blind_mac_segment(), Some(2));
+        assert_eq!(p.versions(), Personality::Conforming.versions());
+        for q in Personality::ALL {
+            assert_eq!(q.blind_mac_segment(), None, "{q}");
         }
     }
 

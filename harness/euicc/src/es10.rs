@@ -668,6 +668,7 @@ impl Euicc {
             euicc_ot_sk: ot_sk,
             eid: *self.credentials.eid.as_bytes(),
             max_segment_size: self.config.max_segment_size,
+            blind_mac_segment: self.resolved.personality.blind_mac_segment(),
         });
         self.session = Session::Loading {
             auth,

@@ -132,6 +132,9 @@ pub struct LoadContext {
     pub euicc_ot_sk: PrivateKey,
     pub eid: [u8; 16],
     pub max_segment_size: usize,
+    /// Planted bug (fuzzer self-test only): the session segment whose C-MAC is not checked,
+    /// from [`crate::Personality::blind_mac_segment`]. `None` on a conforming card.
+    pub blind_mac_segment: Option<usize>,
 }
 
 /// Checks the card applies to each piece as it is completed (profile store, personality).
@@ -506,7 +509,11 @@ impl BppLoader {
             let (cmd, reason) = e.pir_code();
             LoadFailure::new(cmd, reason, format!("initialiseSecureChannel: {e}"))
         })?;
-        self.session = Some(BspSession::new(&keys));
+        let session = BspSession::new(&keys);
+        self.session = Some(match self.ctx.blind_mac_segment {
+            Some(segment) => session.with_blind_mac_segment(segment),
+            None => session,
+        });
         Ok(())
     }
 

@@ -469,6 +469,62 @@ fn a_damaged_segment_stops_the_load_with_its_pir(
     );
 }
 
+/// Flips the last MAC byte of protected segment `index` of the session (every 87/88/86 after
+/// BF23, counted from 0 in order).
+fn flip_session_segment_mac(bpp: &mut Tlv, index: usize) {
+    let mut n = 0;
+    for part in bpp.children_mut().iter_mut().skip(1) {
+        for seg in part.children_mut() {
+            if n == index {
+                let mut c = seg.content().unwrap().to_vec();
+                *c.last_mut().unwrap() ^= 0x01;
+                seg.set_content(c);
+                return;
+            }
+            n += 1;
+        }
+    }
+    panic!("the BPP has {n} segments, no segment {index}");
+}
+
+/// The planted `planted-mac-blind-segment-3` card (fuzzer self-test) skips the C-MAC check of
+/// the third segment only: that damage installs there and fails on a conforming card; a damaged
+/// second or fourth segment fails on both with scp03tSecurityError (8).
+#[rstest]
+#[case::second(1, false)]
+#[case::third(2, true)]
+#[case::fourth(3, false)]
+fn the_planted_blind_mac_card_accepts_a_bad_mac_on_the_third_segment_only(
+    #[case] index: usize,
+    #[case] planted_accepts: bool,
+) {
+    for personality in [
+        Personality::Conforming,
+        Personality::PlantedMacBlindSegment3,
+    ] {
+        let mut card = card_with(EuiccConfig::with_personality(personality), 4);
+        let eid = *card.eid().as_bytes();
+        let mut dp = dp(Curve::NistP256);
+        let profile = profile("usim-isim-full");
+        let mut lpa = Lpa::open(&mut card);
+        let mut bpp = prepared_bpp(&mut lpa, &mut dp, &eid, &profile);
+        flip_session_segment_mac(&mut bpp, index);
+        let error = pir_error(&load_pieces(&mut lpa, &bpp));
+        if planted_accepts && personality == Personality::PlantedMacBlindSegment3 {
+            assert_eq!(error, None, "{personality}, segment {index}");
+            assert_eq!(card.state().profiles.len(), 1);
+            assert_eq!(card.state().profiles[0].package, profile);
+        } else {
+            assert_eq!(
+                error.map(|(_, r)| r),
+                Some(8),
+                "{personality}, segment {index}"
+            );
+            assert!(card.state().profiles.is_empty());
+        }
+    }
+}
+
 #[test]
 fn a_bad_smdp_sign_is_initialise_secure_channel_invalid_signature() {
     let mut card = card();

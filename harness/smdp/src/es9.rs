@@ -89,6 +89,19 @@ pub struct SmdpConfig {
     /// Production configuration: eUICCs chaining to a GSMA test CI (SGP.26) are refused, and
     /// no credentials under such a CI are offered.
     pub production: bool,
+    /// A deliberately planted bug, for the live fuzzer's self-test only; `None` (conforming)
+    /// unless a test sets it.
+    pub planted_bug: Option<SmdpPlantedBug>,
+}
+
+/// **Deliberately planted bugs**, so the live fuzzer's self-test can show it finds real ones.
+/// Never enabled by configuration files; only tests set [`SmdpConfig::planted_bug`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmdpPlantedBug {
+    /// An ES9+ JSON request (HTTP binding) whose top-level object has a key the function's
+    /// request does not define (other than `header`) gets HTTP 500 with a plain-text body, as
+    /// from a naive server that crashes on an unknown key. Conforming: unknown keys are ignored.
+    Http500OnUnknownJsonKey,
 }
 
 impl Default for SmdpConfig {
@@ -107,6 +120,7 @@ impl Default for SmdpConfig {
             session_ttl: Duration::from_secs(300),
             replace_session_keys: false,
             production: false,
+            planted_bug: None,
         }
     }
 }
@@ -882,13 +896,14 @@ impl<S: OrderStore> Smdp<S> {
                     .replace_session_keys
                     .then(|| bpp::ReplaceSessionKeys::generate(self.rng.as_mut()));
                 let store_metadata = self.faults.take_store_metadata().unwrap_or(metadata);
+                let fault_package = self.faults.take_profile_package();
                 let built = bpp::build_bpp(
                     &BppContent {
                         isc: &binding.isc,
                         configure_isdp: &configure,
                         store_metadata: &store_metadata,
                         replace_session_keys: rsk.as_ref(),
-                        profile: &order.package,
+                        profile: fault_package.as_deref().unwrap_or(&order.package),
                     },
                     &binding.keys,
                 )

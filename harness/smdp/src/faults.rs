@@ -1,7 +1,8 @@
 //! Fault injection: how eUICC and LPA test sequences reach their error paths. A fault is armed
 //! for the next matching ES9+ exchange (optionally the next n) and changes the SM-DP+'s answer
 //! after every check has run: a corrupted signature, a field changed by path, a substituted
-//! certificate, a damaged BPP segment, a forced status, a delay or a dropped connection.
+//! certificate, a damaged BPP segment, a forced status, a delay or a dropped connection. Two act
+//! while the BPP is bound instead: a substituted StoreMetadata and a substituted profile package.
 //!
 //! The core applies faults to the JSON answer ([`Smdp::handle`] and so the ASN.1 binding too);
 //! delays and dropped connections are transport matters, handed to the HTTP adapter through
@@ -23,6 +24,8 @@ use crate::es9::Es9Answer;
 
 /// Faults kept armed at most (each request consumes at most the first matching one).
 pub const MAX_ARMED: usize = 64;
+/// Largest profile package a [`Fault::ProfilePackage`] carries.
+pub const MAX_FAULT_PROFILE_PACKAGE: usize = 1 << 20;
 
 /// What to do to a BPP segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +84,22 @@ pub enum Fault {
     /// over several 88 segments.
     #[serde(rename_all = "camelCase")]
     StoreMetadata { tlv_hex: String },
+    /// Bind the next BPP with these bytes as its unprotected profile package (the sequence of
+    /// ProfileElements the 86 segments carry) instead of the order's profile: segmented and
+    /// protected with the session keys like a real one, so whatever they hold reaches the
+    /// eUICC's profile interpreter. Need not be valid DER; 1 byte to 1 MiB.
+    #[serde(rename_all = "camelCase")]
+    ProfilePackage { der_hex: String },
+}
+
+impl Fault {
+    /// Faults that change the BPP while it is bound rather than an answer.
+    fn acts_at_binding(&self) -> bool {
+        matches!(
+            self,
+            Fault::StoreMetadata { .. } | Fault::ProfilePackage { .. }
+        )
+    }
 }
 
 /// A fault waiting for its exchange.
@@ -117,6 +136,12 @@ pub enum FaultError {
     UnknownStatus { subject: String, reason: String },
     #[error("answer field {field}: {problem}")]
     Field { field: String, problem: String },
+    #[error("{what}: {len} bytes, expected 1 to {max}")]
+    Size {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
 }
 
 /// A transport-level effect for the HTTP adapter.
@@ -193,6 +218,19 @@ impl ArmedFault {
             Fault::StoreMetadata { tlv_hex } => {
                 parse_tlv("tlvHex", tlv_hex)?;
             }
+            Fault::ProfilePackage { der_hex } => {
+                // Checked on the text first: a huge string is refused before it is decoded.
+                let max = MAX_FAULT_PROFILE_PACKAGE;
+                let len = der_hex.trim().len() / 2;
+                if len == 0 || len > max {
+                    return Err(FaultError::Size {
+                        what: "derHex",
+                        len,
+                        max,
+                    });
+                }
+                parse_hex("derHex", der_hex)?;
+            }
             Fault::Status { subject, reason } => {
                 if rsp_codec::status::lookup(subject, reason).is_none() {
                     return Err(FaultError::UnknownStatus {
@@ -249,29 +287,48 @@ impl FaultPlan {
     /// The StoreMetadataRequest an armed [`Fault::StoreMetadata`] puts into the BPP being
     /// bound now, counting one use.
     pub fn take_store_metadata(&mut self) -> Option<Tlv> {
-        let i = self.armed.iter().position(|a| {
-            a.function
-                .is_none_or(|f| f == Es9Function::GetBoundProfilePackage)
-                && matches!(a.fault, Fault::StoreMetadata { .. })
+        self.take_at_binding(|f| match f {
+            Fault::StoreMetadata { tlv_hex } => Some(parse_tlv("tlvHex", tlv_hex).ok()),
+            _ => None,
+        })
+    }
+
+    /// The profile package an armed [`Fault::ProfilePackage`] puts into the BPP being bound
+    /// now, counting one use.
+    pub fn take_profile_package(&mut self) -> Option<Vec<u8>> {
+        self.take_at_binding(|f| match f {
+            Fault::ProfilePackage { der_hex } => Some(parse_hex("derHex", der_hex).ok()),
+            _ => None,
+        })
+    }
+
+    /// Takes the first fault armed for GetBoundProfilePackage that `pick` recognises
+    /// (`Some(value)`), counting one use.
+    fn take_at_binding<T>(&mut self, pick: impl Fn(&Fault) -> Option<Option<T>>) -> Option<T> {
+        let (i, value) = self.armed.iter().enumerate().find_map(|(i, a)| {
+            if a.function
+                .is_some_and(|f| f != Es9Function::GetBoundProfilePackage)
+            {
+                return None;
+            }
+            pick(&a.fault).map(|v| (i, v))
         })?;
-        let Fault::StoreMetadata { tlv_hex } = self.armed[i].fault.clone() else {
-            return None;
-        };
         self.armed[i].times -= 1;
         if self.armed[i].times == 0 {
             self.armed.remove(i);
         }
         self.applied += 1;
-        parse_tlv("tlvHex", &tlv_hex).ok()
+        value
     }
 
-    /// Takes the first fault armed for `function`, counting one use. StoreMetadata faults
-    /// act while the BPP is bound ([`FaultPlan::take_store_metadata`]), not on answers.
+    /// Takes the first fault armed for `function`, counting one use. StoreMetadata and
+    /// ProfilePackage faults act while the BPP is bound ([`FaultPlan::take_store_metadata`],
+    /// [`FaultPlan::take_profile_package`]), not on answers.
     fn next_for(&mut self, function: Es9Function) -> Option<Fault> {
-        let i = self.armed.iter().position(|a| {
-            a.function.is_none_or(|f| f == function)
-                && !matches!(a.fault, Fault::StoreMetadata { .. })
-        })?;
+        let i = self
+            .armed
+            .iter()
+            .position(|a| a.function.is_none_or(|f| f == function) && !a.fault.acts_at_binding())?;
         let entry = &mut self.armed[i];
         let fault = entry.fault.clone();
         entry.times -= 1;
@@ -424,7 +481,8 @@ fn edit_answer(
         Fault::Status { .. }
         | Fault::Delay { .. }
         | Fault::DropConnection
-        | Fault::StoreMetadata { .. } => {}
+        | Fault::StoreMetadata { .. }
+        | Fault::ProfilePackage { .. } => {}
     }
     Ok(Es9Answer {
         http_status: 200,
@@ -625,6 +683,19 @@ mod tests {
         r#"{"fault":{"kind":"storeMetadata","tlvHex":"BF25"}}"#,
         Some("tlvHex")
     )]
+    #[case(r#"{"fault":{"kind":"profilePackage","derHex":"A0030201FF"}}"#, None)]
+    #[case(
+        r#"{"fault":{"kind":"profilePackage","derHex":"zz"}}"#,
+        Some("not hex")
+    )]
+    #[case(
+        r#"{"fault":{"kind":"profilePackage","derHex":"ABC"}}"#,
+        Some("not hex")
+    )]
+    #[case(
+        r#"{"fault":{"kind":"profilePackage","derHex":""}}"#,
+        Some("0 bytes, expected 1 to 1048576")
+    )]
     fn armed_faults_are_validated(#[case] json: &str, #[case] error: Option<&str>) {
         let fault: ArmedFault = serde_json::from_str(json).unwrap();
         match (FaultPlan::default().arm(fault), error) {
@@ -654,6 +725,59 @@ mod tests {
         let t = plan.take_store_metadata().unwrap();
         assert_eq!(t.encode(), hex::decode("BF25035A0100").unwrap());
         assert_eq!(plan.take_store_metadata(), None);
+    }
+
+    #[test]
+    fn a_profile_package_fault_acts_at_binding_not_on_answers() {
+        let mut plan = FaultPlan::default();
+        plan.arm(ArmedFault {
+            function: None,
+            fault: Fault::ProfilePackage {
+                der_hex: "DEADBEEF".into(),
+            },
+            times: 2,
+        })
+        .unwrap();
+        let answer = Es9Answer::failed(KnownStatus::TransactionIdUnknown, "x");
+        assert_eq!(
+            plan.apply(Es9Function::GetBoundProfilePackage, answer.clone()),
+            answer
+        );
+        assert_eq!(
+            plan.take_store_metadata(),
+            None,
+            "not a StoreMetadata fault"
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                plan.take_profile_package(),
+                Some(vec![0xDE, 0xAD, 0xBE, 0xEF])
+            );
+        }
+        assert_eq!(plan.take_profile_package(), None);
+        assert_eq!(plan.applied(), 2);
+    }
+
+    #[test]
+    fn a_profile_package_over_one_mebibyte_is_refused() {
+        let fault = ArmedFault {
+            function: None,
+            fault: Fault::ProfilePackage {
+                der_hex: "00".repeat(MAX_FAULT_PROFILE_PACKAGE + 1),
+            },
+            times: 1,
+        };
+        assert!(matches!(
+            fault.validate(),
+            Err(FaultError::Size { len, .. }) if len == MAX_FAULT_PROFILE_PACKAGE + 1
+        ));
+        let fault = ArmedFault {
+            fault: Fault::ProfilePackage {
+                der_hex: "00".repeat(MAX_FAULT_PROFILE_PACKAGE),
+            },
+            ..fault
+        };
+        assert_eq!(fault.validate(), Ok(()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! HandleNotification answers 204. Other methods get 405, unknown paths 404. The ASN.1 binding
 //! is on [`ASN1_PATH`] (see [`crate::asn1`]).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rsp_codec::json::{self, Es9Function, HeaderOnlyResponse, ResponseHeader};
 use rsp_codec::status::KnownStatus;
@@ -14,12 +14,16 @@ use rsp_crypto::cert::Clock;
 
 use crate::asn1::{Asn1Answer, ASN1_CONTENT_TYPE, ASN1_PATH};
 use crate::es2_http::ProgressNotifier;
-use crate::es9::{Es9Answer, Smdp, MAX_BODY};
+use crate::es9::{Es9Answer, Smdp, SmdpPlantedBug, MAX_BODY};
 use crate::faults::TransportFault;
 use crate::orders::OrderStore;
 
 /// What the SM-DP+ sends as its own X-Admin-Protocol.
 pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.5.0";
+
+/// Rewrites an ES9+ answer body of the JSON binding before it is sent (the live fuzzer mutates
+/// the SM-DP+'s answers to fuzz an LPA under test). Called outside the SM-DP+'s lock.
+pub type AnswerFilter = Arc<dyn Fn(Es9Function, &mut Vec<u8>) + Send + Sync>;
 
 /// The SM-DP+ behind a lock, as an HTTP handler.
 pub struct SmdpService<S: OrderStore + 'static> {
@@ -28,6 +32,7 @@ pub struct SmdpService<S: OrderStore + 'static> {
     /// Read before every request when set (serving); unset, the SM-DP+ keeps the time it was
     /// given (tests, the runner's clock control).
     clock: Mutex<Option<Box<dyn Clock>>>,
+    answer_filter: Mutex<Option<AnswerFilter>>,
 }
 
 impl<S: OrderStore + 'static> SmdpService<S> {
@@ -36,6 +41,7 @@ impl<S: OrderStore + 'static> SmdpService<S> {
             smdp: Mutex::new(smdp),
             notifier: None,
             clock: Mutex::new(None),
+            answer_filter: Mutex::new(None),
         }
     }
 
@@ -58,6 +64,30 @@ impl<S: OrderStore + 'static> SmdpService<S> {
             smdp: Mutex::new(smdp),
             notifier: Some(notifier),
             clock: Mutex::new(None),
+            answer_filter: Mutex::new(None),
+        }
+    }
+
+    /// Sets (or with `None` removes) the filter every ES9+ answer body of the JSON binding
+    /// passes through after faults, before it is written; status and headers stay, the
+    /// content length follows the new body. HandleNotification's 204 has no body to filter.
+    pub fn set_answer_filter(&self, filter: Option<AnswerFilter>) {
+        *self.answer_filter.lock().unwrap_or_else(|p| p.into_inner()) = filter;
+    }
+
+    /// Runs the answer filter, if any, on `response`'s body (not on a 204).
+    fn filter_answer(&self, function: Es9Function, response: &mut HttpResponse) {
+        if response.status == 204 {
+            return;
+        }
+        // Cloned out so a slow filter holds no lock.
+        let filter = self
+            .answer_filter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(f) = filter {
+            f(function, &mut response.body);
         }
     }
 
@@ -212,6 +242,48 @@ pub(crate) fn json_transport_refusal(request: &HttpRequest) -> Option<HttpRespon
     None
 }
 
+/// The keys each ES9+ request defines besides `header` (`rsp_codec::json::es9`).
+fn request_keys(function: Es9Function) -> &'static [&'static str] {
+    match function {
+        Es9Function::InitiateAuthentication => &["euiccChallenge", "euiccInfo1", "smdpAddress"],
+        Es9Function::AuthenticateClient => &["transactionId", "authenticateServerResponse"],
+        Es9Function::GetBoundProfilePackage => &["transactionId", "prepareDownloadResponse"],
+        Es9Function::HandleNotification => &["pendingNotification"],
+        Es9Function::CancelSession => &["transactionId", "cancelSessionResponse"],
+    }
+}
+
+/// The first top-level key of a JSON object body that `function`'s request does not define.
+fn unknown_request_key(function: Es9Function, body: &[u8]) -> Option<String> {
+    let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let known = request_keys(function);
+    map.keys()
+        .find(|k| *k != "header" && !known.contains(&k.as_str()))
+        .cloned()
+}
+
+/// [`SmdpPlantedBug::Http500OnUnknownJsonKey`]: the crash a naive server has on an unknown key.
+fn planted_crash(
+    bug: Option<SmdpPlantedBug>,
+    function: Es9Function,
+    body: &[u8],
+) -> Option<HttpResponse> {
+    if bug != Some(SmdpPlantedBug::Http500OnUnknownJsonKey) {
+        return None;
+    }
+    let key = unknown_request_key(function, body)?;
+    tracing::warn!(
+        function = function.name(),
+        "planted bug: HTTP 500 on an unknown JSON key"
+    );
+    Some(HttpResponse::text(
+        500,
+        &format!("Internal Server Error: unexpected key {key:?}"),
+    ))
+}
+
 fn reply(a: Es9Answer) -> HttpResponse {
     let r = if a.http_status == 204 {
         HttpResponse::no_content()
@@ -236,20 +308,30 @@ where
         if request.method != "POST" {
             return HttpResponse::text(405, "POST only").with_header("allow", "POST");
         }
-        if let Some(refusal) = json_transport_refusal(&request) {
+        if let Some(mut refusal) = json_transport_refusal(&request) {
+            self.filter_answer(function, &mut refusal);
             return refusal;
         }
-        let (answer, failure, transport) = self.with(|s| {
+        let handled = self.with(|s| {
+            if let Some(crash) = planted_crash(s.config.planted_bug, function, &request.body) {
+                return Err(crash);
+            }
             let a = s.handle(function, &request.body);
-            (a, s.store_mut().take_failure(), s.take_transport_fault())
+            Ok((a, s.store_mut().take_failure(), s.take_transport_fault()))
         });
+        let (answer, failure, transport) = match handled {
+            Ok(h) => h,
+            Err(crash) => return crash,
+        };
         if let Some(f) = failure {
             // The answer may describe state that is not on disk: refuse rather than mislead.
             tracing::error!(function = function.name(), error = %f, "order store write failed; answering 503");
             return HttpResponse::text(503, "order store unavailable");
         }
         log_answer("ES9+", function.name(), &answer, transport);
-        with_transport_fault(transport, reply(answer))
+        let mut response = reply(answer);
+        self.filter_answer(function, &mut response);
+        with_transport_fault(transport, response)
     }
 
     fn body_too_large(&self, request: &HttpRequest) -> HttpResponse {
@@ -257,5 +339,101 @@ where
             return HttpResponse::text(413, "request body too large");
         }
         failed(KnownStatus::InvalidRequest, "request body too large")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsp_codec::json::{
+        AuthenticateClientRequest, CancelSessionRequest, GetBoundProfilePackageRequest,
+        HandleNotificationRequest, InitiateAuthenticationRequest,
+    };
+    use serde_json::{json, Value};
+
+    /// A request of `function` with every key it defines, and the keys its type re-emits.
+    fn full_request(function: Es9Function) -> (Value, Vec<String>) {
+        fn keys<T: serde::de::DeserializeOwned + serde::Serialize>(
+            v: &Value,
+            extra: impl Fn(&T) -> usize,
+        ) -> Vec<String> {
+            let t: T = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(extra(&t), 0, "{v}");
+            let Value::Object(m) = serde_json::to_value(&t).unwrap() else {
+                panic!("not an object")
+            };
+            m.keys().cloned().collect()
+        }
+        let tx = "0123456789ABCDEF0123456789ABCDEF";
+        let b = "AAEC";
+        let mut v = match function {
+            Es9Function::InitiateAuthentication => {
+                json!({"euiccChallenge": b, "euiccInfo1": b, "smdpAddress": "x.example"})
+            }
+            Es9Function::AuthenticateClient => {
+                json!({"transactionId": tx, "authenticateServerResponse": b})
+            }
+            Es9Function::GetBoundProfilePackage => {
+                json!({"transactionId": tx, "prepareDownloadResponse": b})
+            }
+            Es9Function::HandleNotification => json!({"pendingNotification": b}),
+            Es9Function::CancelSession => json!({"transactionId": tx, "cancelSessionResponse": b}),
+        };
+        v["header"] = json!({"functionRequesterIdentifier": "x", "functionCallIdentifier": "y"});
+        let keys = match function {
+            Es9Function::InitiateAuthentication => {
+                keys::<InitiateAuthenticationRequest>(&v, |r| r.extra.len())
+            }
+            Es9Function::AuthenticateClient => {
+                keys::<AuthenticateClientRequest>(&v, |r| r.extra.len())
+            }
+            Es9Function::GetBoundProfilePackage => {
+                keys::<GetBoundProfilePackageRequest>(&v, |r| r.extra.len())
+            }
+            Es9Function::HandleNotification => {
+                keys::<HandleNotificationRequest>(&v, |r| r.extra.len())
+            }
+            Es9Function::CancelSession => keys::<CancelSessionRequest>(&v, |r| r.extra.len()),
+        };
+        (v, keys)
+    }
+
+    #[test]
+    fn request_keys_are_those_of_the_request_types() {
+        for &f in Es9Function::ALL {
+            let (v, mut typed) = full_request(f);
+            typed.retain(|k| k != "header");
+            let mut listed: Vec<String> = request_keys(f).iter().map(|k| k.to_string()).collect();
+            typed.sort();
+            listed.sort();
+            assert_eq!(listed, typed, "{f:?}");
+            assert_eq!(unknown_request_key(f, v.to_string().as_bytes()), None);
+        }
+    }
+
+    #[test]
+    fn the_planted_crash_fires_on_an_unknown_top_level_key_only() {
+        let bug = Some(SmdpPlantedBug::Http500OnUnknownJsonKey);
+        for &f in Es9Function::ALL {
+            let (mut v, _) = full_request(f);
+            let body = v.to_string();
+            assert!(planted_crash(bug, f, body.as_bytes()).is_none(), "{f:?}");
+            // A nested unknown key, an unparseable body, a non-object: no crash.
+            v["header"]["surprise"] = json!(1);
+            assert!(planted_crash(bug, f, v.to_string().as_bytes()).is_none());
+            assert!(planted_crash(bug, f, b"{not json").is_none());
+            assert!(planted_crash(bug, f, b"[1,2]").is_none());
+            v["surprise"] = json!(1);
+            let body = v.to_string();
+            let r = planted_crash(bug, f, body.as_bytes()).expect("crash");
+            assert_eq!(r.status, 500);
+            assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+            assert!(String::from_utf8_lossy(&r.body).contains("surprise"));
+            // Not planted: nothing.
+            assert!(planted_crash(None, f, body.as_bytes()).is_none());
+        }
+        // A key of another function's request is unknown here.
+        let body = json!({"transactionId": "01", "euiccChallenge": "AA=="}).to_string();
+        assert!(planted_crash(bug, Es9Function::AuthenticateClient, body.as_bytes()).is_some());
     }
 }

@@ -25,5 +25,6 @@ pub mod orders;
 pub mod progress;
 pub mod sqlite;
 
-pub use es9::{Es9Answer, Smdp, SmdpConfig};
+pub use es9::{Es9Answer, Smdp, SmdpConfig, SmdpPlantedBug};
+pub use http::AnswerFilter;
 pub use orders::{MemoryStore, Order, OrderState, OrderStore};

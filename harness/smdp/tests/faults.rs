@@ -102,3 +102,82 @@ fn a_damaged_bpp_segment_fails_the_installation(#[case] damage: &str) {
     assert!(refused, "{damage}: the damaged BPP was accepted");
     assert_eq!(smdp.faults_applied(), 1);
 }
+
+/// One download of the released ICCID order with `armed` faults; returns the PIR (or `None`
+/// when the card refused a piece with a status word).
+fn download_with(armed: Value) -> (Option<Tlv>, rsp_euicc::Euicc, Vec<u8>) {
+    let mut smdp = smdp(vec![rsp_smdp::Order::released(
+        ICCID,
+        profile(),
+        Some("AC-FAULT"),
+        None,
+    )]);
+    smdp.arm(fault(armed)).unwrap();
+    let mut card = card();
+    let bpp = {
+        let mut lpa = Lpa::open(&mut card);
+        let (mut d, a) = authenticate(&mut smdp, &mut lpa, Some("AC-FAULT"));
+        d.prepare_response = prepare(&mut lpa, &success(&a), None, &d.tx);
+        unb64(&success(&get_bpp(&mut smdp, &d))["boundProfilePackage"])
+    };
+    assert_eq!(smdp.faults_applied(), 1);
+    let mut lpa = Lpa::open(&mut card);
+    let mut pir = None;
+    for piece in rsp_crypto::bpp::lpa_pieces(&Tlv::parse(&bpp).unwrap()) {
+        let r = lpa.es10(&piece);
+        if r.sw != rsp_codec::apdu::sw::OK {
+            break;
+        }
+        if !r.data.is_empty() {
+            pir = Some(Tlv::parse(&r.data).unwrap());
+            break;
+        }
+    }
+    (pir, card, bpp)
+}
+
+/// Another valid profile under the order's ICCID: usim-isim-full rebuilt with ICCID.
+fn other_profile_with_the_order_iccid() -> Vec<u8> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../vectors/profiles/usim-isim-full.toml"
+    ))
+    .unwrap()
+    .replace("89999000000000000026", ICCID);
+    let desc = rsp_profile::builder::ProfileDescription::from_toml(&text).unwrap();
+    rsp_profile::builder::build_der(&desc).unwrap()
+}
+
+#[test]
+fn a_profile_package_fault_binds_those_bytes_and_the_card_installs_them() {
+    let package = other_profile_with_the_order_iccid();
+    assert_ne!(package, profile());
+    let (pir, card, _) = download_with(json!({"function": "getBoundProfilePackage",
+        "fault": {"kind": "profilePackage", "derHex": hex::encode(&package)}}));
+    let pir = pir.expect("a PIR");
+    assert_eq!(testkit::pir_error(&pir), None, "{pir:?}");
+    // What the card decrypted from the 86 segments, stored as received.
+    assert_eq!(card.state().profiles.len(), 1);
+    assert_eq!(card.state().profiles[0].package, package);
+}
+
+#[rstest]
+#[case::not_der("DEADBEEF")]
+#[case::truncated_header("A0")]
+#[case::empty_sequence("3000")]
+fn a_garbage_profile_package_is_a_pir_error_not_a_panic(#[case] der_hex: &str) {
+    let (pir, card, bpp) = download_with(json!({
+        "fault": {"kind": "profilePackage", "derHex": der_hex}}));
+    // The garbage is in the 86 segments, protected correctly (more than the order's own).
+    let a3 = Tlv::parse(&bpp).unwrap().children().last().unwrap().clone();
+    assert_eq!(a3.tag(), Tag::of(0xA3));
+    assert_eq!(a3.children().len(), 1);
+    let pir = pir.expect("a PIR");
+    // loadProfileElements (5), with an error reason.
+    assert_eq!(
+        testkit::pir_error(&pir).map(|(cmd, _)| cmd),
+        Some(5),
+        "{pir:?}"
+    );
+    assert!(card.state().profiles.is_empty());
+}

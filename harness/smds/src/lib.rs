@@ -28,4 +28,4 @@ pub use events::{
     MemoryEventStore,
 };
 pub use forward::{ForwardError, Forwarder, HttpForwarder, RecordingForwarder};
-pub use smds::{Answer, Smds, SmdsConfig, SmdsError};
+pub use smds::{Answer, Smds, SmdsConfig, SmdsError, SmdsPlantedBug};

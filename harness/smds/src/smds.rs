@@ -101,6 +101,18 @@ pub struct SmdsConfig {
     pub svn_max: [u8; 3],
     /// Check certificate validity at the injected clock (else at each leaf's notBefore).
     pub check_expiry: bool,
+    /// A deliberately planted bug, for the live fuzzer's self-test only; `None` (conforming)
+    /// unless a test sets it.
+    pub planted_bug: Option<SmdsPlantedBug>,
+}
+
+/// **Deliberately planted bugs**, so the live fuzzer's self-test can show it finds real ones.
+/// Never enabled by configuration files; only tests set [`SmdsConfig::planted_bug`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmdsPlantedBug {
+    /// ES11 AuthenticateClient does not check euiccSignature1: a corrupted signature is
+    /// accepted (the events of the EID in the certificate are disclosed).
+    AcceptsBadEuiccSignature,
 }
 
 impl Default for SmdsConfig {
@@ -110,6 +122,7 @@ impl Default for SmdsConfig {
             svn_min: [2, 0, 0],
             svn_max: [2, 255, 255],
             check_expiry: true,
+            planted_bug: None,
         }
     }
 }
@@ -416,18 +429,22 @@ impl<S: EventStore> Smds<S> {
         let session = self.sessions.get(&tx).cloned().ok_or_else(|| {
             Answer::failed(KnownStatus::TransactionIdUnknown, "unknown transactionId")
         })?;
+        let response = req.authenticate_server_response.as_bytes();
+        let expected = auth::Expected {
+            transaction_id: &tx,
+            server_challenge: &session.server_challenge,
+            server_address: &self.config.address,
+            ci_key_id: &session.ci_pkid,
+        };
         let trusted = &self.trusted_cis;
-        let euicc = auth::verify_authenticate_server_response(
-            req.authenticate_server_response.as_bytes(),
-            &auth::Expected {
-                transaction_id: &tx,
-                server_challenge: &session.server_challenge,
-                server_address: &self.config.address,
-                ci_key_id: &session.ci_pkid,
-            },
-            trusted,
-            |leaf| self.at(leaf),
-        )
+        let at = |leaf: &RspCertificate| self.at(leaf);
+        let euicc = if self.config.planted_bug == Some(SmdsPlantedBug::AcceptsBadEuiccSignature) {
+            auth::verify_authenticate_server_response_skipping_signature1(
+                response, &expected, trusted, at,
+            )
+        } else {
+            auth::verify_authenticate_server_response(response, &expected, trusted, at)
+        }
         .map_err(|e| Answer::failed(e.status(), e.to_string()))?;
         let eid = euicc.eid.to_digits();
         let events = self

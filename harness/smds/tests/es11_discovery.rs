@@ -10,7 +10,7 @@ use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::SeededRandom;
 use rsp_euicc::testkit::{self, Lpa};
 use rsp_euicc::{Credentials, Euicc, EuiccConfig};
-use rsp_smds::{Answer, EventStore, MemoryEventStore, Smds, SmdsConfig, SmdsError};
+use rsp_smds::{Answer, EventStore, MemoryEventStore, Smds, SmdsConfig, SmdsError, SmdsPlantedBug};
 use rstest::rstest;
 use serde_json::{json, Value};
 
@@ -374,6 +374,66 @@ fn es11_authenticate_client_errors() {
             .as_bytes(),
     );
     assert_eq!(a.failure(), Some(KnownStatus::TransactionIdUnknown));
+}
+
+/// The planted `AcceptsBadEuiccSignature` SM-DS (fuzzer self-test) discloses the events of an
+/// EID whose euiccSignature1 is corrupted; the conforming one answers 8.1/6.1. Other checks
+/// (here the server challenge inside euiccSigned1) still hold on the planted one.
+#[rstest]
+#[case::conforming(None)]
+#[case::planted(Some(SmdsPlantedBug::AcceptsBadEuiccSignature))]
+fn a_corrupted_euicc_signature1_is_refused_unless_the_bug_is_planted(
+    #[case] planted_bug: Option<SmdsPlantedBug>,
+) {
+    let mut smds = Smds::new(
+        SmdsConfig {
+            planted_bug,
+            ..SmdsConfig::default()
+        },
+        &pki(),
+        MemoryEventStore::default(),
+        Box::new(SeededRandom::new(11)),
+        now(),
+    )
+    .expect("SM-DS");
+    let mut card = card();
+    let eid = card.eid().to_digits();
+    success(&register(&mut smds, &eid, "EVENT-1"));
+
+    // An intact signature: discovered either way.
+    assert_eq!(discover(&mut smds, &mut card, Style::Es11).len(), 1);
+
+    let a = discover_with(&mut smds, &mut card, Style::Es11, |resp| {
+        let sig = &mut resp.children_mut()[0].children_mut()[1];
+        let mut s = sig.content().unwrap().to_vec();
+        s[0] ^= 1;
+        sig.set_content(s);
+    });
+    if planted_bug.is_some() {
+        let events = success(&a)["eventEntries"].clone();
+        assert_eq!(events[0]["eventId"], "EVENT-1", "{events}");
+    } else {
+        assert_eq!(a.failure(), Some(KnownStatus::EuiccSignatureInvalid));
+    }
+
+    // A changed euiccSigned1 (its serverChallenge, tag 84) is refused by both: the planted
+    // one for the challenge, the conforming one already for the signature.
+    let a = discover_with(&mut smds, &mut card, Style::Es11, |resp| {
+        let signed1 = &mut resp.children_mut()[0].children_mut()[0];
+        let ch = signed1
+            .children_mut()
+            .iter_mut()
+            .find(|c| c.tag() == Tag::of(0x84))
+            .unwrap();
+        let mut c = ch.content().unwrap().to_vec();
+        c[0] ^= 1;
+        ch.set_content(c);
+    });
+    assert!(
+        a.failure().is_some(),
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
 }
 
 #[test]
