@@ -130,3 +130,25 @@ fn schema_decode(bencher: Bencher, which: &str) {
         black_box(d.errors.len())
     });
 }
+
+/// One live-fuzzing mutation of a signed message (enumerate the named nodes, change one,
+/// re-encode): a strategy that rewrites the tree and one that splices bytes.
+#[divan::bench(args = ["bit-flip", "length-huge", "drop-field"])]
+fn mutate_der(bencher: Bencher, strategy: &str) {
+    use rsp_codec::mutate::{self, DerStrategy, Rng};
+    let input = authenticate_server_response();
+    let s = DerStrategy::from_name(strategy).expect("strategy");
+    let mut seed = 0u64;
+    bencher
+        .counter(BytesCount::new(input.len()))
+        .bench_local(|| {
+            seed += 1;
+            let m = mutate::mutate_der(
+                black_box(&input),
+                Some(&schema::AUTHENTICATE_SERVER_RESPONSE),
+                s,
+                &mut Rng::new(seed),
+            );
+            black_box(m.map(|m| m.bytes.len()))
+        });
+}

@@ -21,6 +21,7 @@ pub mod eid;
 pub mod iccid;
 pub mod json;
 pub mod message;
+pub mod mutate;
 pub mod named;
 pub mod path;
 pub mod schema;
