@@ -7,7 +7,7 @@ use rsp_codec::tlv::Tlv;
 use serde_json::{json, Value};
 
 use crate::card::Card;
-use crate::download::ctx_params1;
+use crate::download::{ctx_params1, Hooks, Incoming, Outgoing, Step};
 use crate::es10::{cons, Es10Error};
 use crate::server::{self, RemoteError, RemoteFunction, RspServer, ServerStats};
 
@@ -59,6 +59,26 @@ pub fn discover<T: Transport>(
     smds_address: &str,
     device_info: &Tlv,
 ) -> Result<Vec<Event>, DiscoveryError> {
+    discover_with_hooks(
+        card,
+        server,
+        stats,
+        smds_address,
+        device_info,
+        &mut crate::download::NoHooks,
+    )
+}
+
+/// [`discover`], with `hooks` seeing (and able to change) the two ES11 requests and their
+/// answers (step InitiateAuthentication, then AuthenticateClient).
+pub fn discover_with_hooks<T: Transport>(
+    card: &mut Card<T>,
+    server: &mut dyn RspServer,
+    stats: &mut ServerStats,
+    smds_address: &str,
+    device_info: &Tlv,
+    hooks: &mut dyn Hooks,
+) -> Result<Vec<Event>, DiscoveryError> {
     let info1 = card.euicc_info1()?;
     let challenge = card.euicc_challenge()?;
     let ia_fn = RemoteFunction::Es11(Es11Function::InitiateAuthentication);
@@ -67,12 +87,14 @@ pub fn discover<T: Transport>(
         "euiccInfo1": Base64Bytes::new(info1).to_base64(),
         "smdsAddress": smds_address,
     });
-    let (_, ia) = server::call(
+    let (_, ia) = hooked_call(
+        hooks,
+        Step::InitiateAuthentication,
         server,
         stats,
         smds_address,
         ia_fn,
-        body.to_string().as_bytes(),
+        body,
     )?;
     let tx = ia
         .get("transactionId")
@@ -96,12 +118,14 @@ pub fn discover<T: Transport>(
         "transactionId": tx,
         "authenticateServerResponse": Base64Bytes::new(response).to_base64(),
     });
-    let (_, ac) = server::call(
+    let (_, ac) = hooked_call(
+        hooks,
+        Step::AuthenticateClient,
         server,
         stats,
         smds_address,
         ac_fn,
-        body.to_string().as_bytes(),
+        body,
     )?;
     let entries = ac
         .get("eventEntries")
@@ -128,4 +152,43 @@ pub fn discover<T: Transport>(
             })
         })
         .collect()
+}
+
+/// One ES11 call with the hooks around it.
+fn hooked_call(
+    hooks: &mut dyn Hooks,
+    step: Step,
+    server: &mut dyn RspServer,
+    stats: &mut ServerStats,
+    address: &str,
+    function: RemoteFunction,
+    mut body: Value,
+) -> Result<(server::RawReply, Value), RemoteError> {
+    let mut address = address.to_owned();
+    hooks.outgoing(
+        step,
+        Outgoing::Remote {
+            function,
+            address: &mut address,
+            body: &mut body,
+        },
+    );
+    let sent = body.to_string();
+    let started = std::time::Instant::now();
+    let reply = server.post(&address, function.path(), sent.as_bytes());
+    stats.time += started.elapsed();
+    stats.calls += 1;
+    stats.bytes_sent += sent.len() as u64;
+    let reply = reply.map_err(|source| RemoteError::Server { function, source })?;
+    stats.bytes_received += reply.body.len() as u64;
+    hooks.incoming(
+        step,
+        Incoming::Remote {
+            function,
+            status: reply.status,
+            body: &reply.body,
+        },
+    );
+    let value = server::read_answer(function, &reply)?;
+    Ok((reply, value))
 }
