@@ -154,6 +154,9 @@ pub struct ServeConfig {
     pub parent: Option<ParentConfig>,
     #[serde(default)]
     pub limits: Limits,
+    /// A deliberately planted bug (the live fuzzer's self-test); never read from a file.
+    #[serde(skip)]
+    pub planted_bug: Option<crate::smds::SmdsPlantedBug>,
 }
 
 fn default_address() -> String {
@@ -229,6 +232,7 @@ impl ServeConfig {
         SmdsConfig {
             address: self.address.clone(),
             check_expiry: self.check_expiry,
+            planted_bug: self.planted_bug,
             ..SmdsConfig::default()
         }
     }
