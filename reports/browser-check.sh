@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders a run directory's report in headless Chromium: index.html, one case page and the
-# compatibility matrix (if any) must load from file:// without script errors or missing files,
+# compatibility matrix (if any; a fuzz campaign's folder has only its index.html) must load from file:// without script errors or missing files,
 # screenshot to non-trivial PNGs, and report.js must run (it marks <body data-js="ready">).
 # Usage: reports/browser-check.sh RUN_DIR [OUT_DIR]   (needs Debian's `chromium`)
 set -euo pipefail
@@ -17,8 +17,12 @@ fi
 [ -f "$run_dir/index.html" ] || { echo "browser-check: $run_dir/index.html missing" >&2; exit 1; }
 # sed reads to the end: `head` would close the pipe early and, under pipefail, fail the script
 # with SIGPIPE once the list outgrows one write.
-case_page="$(find "$run_dir/cases" -name '*.html' | sort | sed -n 1p)"
-[ -n "$case_page" ] || { echo "browser-check: no case page in $run_dir/cases" >&2; exit 1; }
+# A fuzz campaign's folder (rspcheck fuzz) has its report in index.html and no case pages.
+case_page=""
+if [ ! -f "$run_dir/fuzz/campaign.json" ]; then
+    case_page="$(find "$run_dir/cases" -name '*.html' | sort | sed -n 1p)"
+    [ -n "$case_page" ] || { echo "browser-check: no case page in $run_dir/cases" >&2; exit 1; }
+fi
 
 # A throwaway profile: no state shared with other runs, no first-run prompts.
 profile="$(mktemp -d)"
@@ -67,11 +71,14 @@ check_links() {
     done < <(grep -oE '(href|src)="[^"]*"' "$page" | sed -E 's/^(href|src)="(.*)"$/\2/')
 }
 
-pages=("$run_dir/index.html" "$case_page")
+pages=("$run_dir/index.html")
 check_links "$run_dir/index.html"
-check_links "$case_page"
 check_page index "$run_dir/index.html"
-check_page case "$case_page"
+if [ -n "$case_page" ]; then
+    pages+=("$case_page")
+    check_links "$case_page"
+    check_page case "$case_page"
+fi
 # The profile-compatibility matrix, when the run has one.
 if [ -f "$run_dir/compat.html" ]; then
     pages+=("$run_dir/compat.html")

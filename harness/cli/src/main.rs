@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod euicc_cmd;
+mod fuzz_cmd;
 mod lpa_cmd;
 mod report_cmd;
 mod run_cmd;
@@ -46,6 +47,10 @@ enum Command {
     /// under test with `--ics`), enabled and read back over the UICC interface; the report's
     /// compat.html shows the matrix.
     Compat(run_cmd::CompatArgs),
+    /// Live protocol fuzzing: a campaign of nominal sessions against the DUT (`--ics`) or a
+    /// reference role (`--role`, `--planted` to plant a bug), each with one message changed by a
+    /// structure-aware mutation; every finding stored with what replays it (`--replay`).
+    Fuzz(fuzz_cmd::FuzzArgs),
     /// Decode an SGP.22 message (DER, as hex or from a file) into a named tree and validate it.
     Decode {
         /// Schema type name, e.g. AuthenticateServerResponse (see `rspcheck types`); omit to pick
@@ -249,13 +254,14 @@ fn init_logging(default: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(match cli.command {
-        None | Some(Command::Run(_)) | Some(Command::Compat(_)) => "warn",
+        None | Some(Command::Run(_)) | Some(Command::Compat(_)) | Some(Command::Fuzz(_)) => "warn",
         _ => "info",
     });
     let result = match cli.command {
         None => run_cmd::run(run_cmd::RunArgs::default_self_test()),
         Some(Command::Run(args)) => run_cmd::run(args),
         Some(Command::Compat(args)) => run_cmd::compat(args),
+        Some(Command::Fuzz(args)) => fuzz_cmd::fuzz(args),
         Some(Command::Decode {
             ty,
             input,

@@ -68,7 +68,14 @@ pub struct RunArgs {
     /// Leave out the self-test's own known failures (`rspcheck compat` judges a profile).
     #[arg(skip)]
     without_selftest_expectations: bool,
+    /// Self-test without a selection: after the cases, a live-fuzz campaign of this many
+    /// iterations against each reference role (`fuzz-<role>/` in the run; 0: none).
+    #[arg(long, default_value_t = SELF_TEST_FUZZ_ITERATIONS)]
+    fuzz_iterations: u64,
 }
+
+/// Iterations of the self-test's live-fuzz campaign per role.
+const SELF_TEST_FUZZ_ITERATIONS: u64 = 40;
 
 #[derive(Args, Debug)]
 pub struct CompatArgs {
@@ -159,6 +166,7 @@ impl RunArgs {
             seed: 1,
             jobs: 2,
             timeout: 60,
+            fuzz_iterations: SELF_TEST_FUZZ_ITERATIONS,
             ..RunArgs::default()
         }
     }
@@ -253,6 +261,16 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let summary =
         engine::run(&catalogue, &config, &on_case).map_err(|e| Failure(format!("run: {e}"), 2))?;
     bar.finish_and_clear();
+    let fuzz_findings = if args.ics.is_none()
+        && args.fuzz_iterations > 0
+        && args.ids.is_empty()
+        && args.tags.is_empty()
+        && args.exclude.is_empty()
+    {
+        self_test_fuzz(&args, &config, timeout)?
+    } else {
+        0
+    };
     let contents = journal::read(&run_dir.join(journal::JOURNAL_FILE))
         .map_err(|e| Failure(format!("journal: {e}"), 2))?;
     let paths = report::write_all(
@@ -304,7 +322,87 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             1,
         ));
     }
+    if fuzz_findings > 0 {
+        return Err(Failure(
+            format!("{fuzz_findings} live-fuzz finding(s) against the reference roles"),
+            1,
+        ));
+    }
     Ok(())
+}
+
+/// The self-test's live fuzzing: a campaign against each reference role of the run, into
+/// `fuzz-<role>/`; returns the number of findings.
+fn self_test_fuzz(args: &RunArgs, config: &RunConfig, timeout: Duration) -> Result<usize, Failure> {
+    let mut findings = 0;
+    for dut in &config.duts {
+        let role = dut.ics.role;
+        let out = config.run_dir.join(format!("fuzz-{}", role.name()));
+        let campaign = rsp_runner::fuzz::CampaignConfig {
+            seed: args.seed,
+            targets: rsp_runner::fuzz::Target::of_role(role),
+            strategies: Vec::new(),
+            iterations: Some(args.fuzz_iterations),
+            time: None,
+            health_every: 25,
+            timeout: timeout.min(Duration::from_secs(30)),
+            minimize: true,
+            reveal_secrets: args.reveal_secrets,
+            replay_template: format!(
+                "rspcheck fuzz --role {} --seed {} --replay {}",
+                role.name(),
+                args.seed,
+                out.join("fuzz").join("{finding}").display()
+            ),
+            command: format!(
+                "rspcheck fuzz --role {} --seed {} --iterations {}",
+                role.name(),
+                args.seed,
+                args.fuzz_iterations
+            ),
+            started_at: config.started_at,
+            out_dir: out.clone(),
+            vectors: config.vectors.clone(),
+            repo_vectors: config.repo_vectors.clone(),
+        };
+        let summary = rsp_runner::fuzz::run_campaign(dut, &campaign, &|_, _| {})
+            .map_err(|e| Failure(format!("fuzz {}: {e}", role.name()), 2))?;
+        rsp_runner::fuzz::report::write(&out, &summary, args.reveal_secrets)
+            .map_err(|e| Failure(format!("fuzz report: {e}"), 2))?;
+        println!(
+            "live fuzzing {}: {} iterations ({:.0}/s), {} findings",
+            role.name(),
+            summary.iterations,
+            summary.per_second,
+            summary.findings.len()
+        );
+        for f in &summary.findings {
+            println!("  {}: {}", f.signature, f.replay);
+        }
+        findings += summary.findings.len();
+    }
+    Ok(findings)
+}
+
+/// The DUT of a fuzz campaign: the one the ICS describes, or the reference implementation of
+/// `role` (the LPA through its command line, as in the self-test).
+pub(crate) fn fuzz_dut(
+    ics: Option<PathBuf>,
+    role: Role,
+    resolve: Vec<String>,
+    timeout: Duration,
+) -> Result<Dut, Failure> {
+    let args = RunArgs {
+        roles: vec![role.name().to_owned()],
+        ics,
+        resolve,
+        without_selftest_expectations: true,
+        ..RunArgs::default_self_test()
+    };
+    duts(&args, timeout)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure("no DUT".into(), 2))
 }
 
 /// The DUTs: from the ICS, or every reference role for the self-test.

@@ -68,3 +68,35 @@ fn nominal_download_case() {
     let record = engine::run_case(case, dut, config);
     assert_eq!(record.outcome.name(), "pass", "{record:?}");
 }
+
+/// One live-fuzzing iteration against the reference SM-DP+ (world, order, a download over
+/// HTTPS with one ES9+ body mutated, the oracle), on its own thread as campaigns run it.
+#[divan::bench(sample_count = 20)]
+fn fuzz_iteration_smdp() {
+    let (_, duts, _) = setup();
+    let dut = duts
+        .iter()
+        .find(|d| d.ics.role == Role::Smdp)
+        .expect("SM-DP+ DUT");
+    let targets = rsp_runner::fuzz::Target::of_role(Role::Smdp);
+    let config = rsp_runner::fuzz::CampaignConfig {
+        seed: 1,
+        targets: targets.clone(),
+        strategies: Vec::new(),
+        iterations: Some(1),
+        time: None,
+        health_every: 0,
+        timeout: Duration::from_secs(20),
+        minimize: false,
+        reveal_secrets: false,
+        out_dir: std::env::temp_dir().join("rspcheck-bench-unused"),
+        vectors: None,
+        repo_vectors: engine::repo_root().join("vectors"),
+        replay_template: String::new(),
+        command: "bench".into(),
+        started_at: 0,
+    };
+    let it = rsp_runner::fuzz::Iteration::plan(1, 1, &targets, &[]).expect("iteration");
+    let o = rsp_runner::fuzz::run_iteration(dut, &config, &it, None);
+    divan::black_box(o.reaction);
+}

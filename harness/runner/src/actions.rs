@@ -475,6 +475,8 @@ pub struct Observation {
     pub harness_error: Option<String>,
     pub notes: Vec<String>,
     pub messages: Vec<MessageRecord>,
+    /// What a `fuzz` mutation changed and how the DUT answered the changed message.
+    pub fuzz: Option<crate::fuzz::mutation::FuzzApplied>,
 }
 
 impl Observation {
@@ -1553,6 +1555,7 @@ struct HookLog {
     applied: usize,
     /// The last ES10 answer that was an error alternative: (code, name).
     es10_error: Option<(i64, String)>,
+    fuzz: Option<crate::fuzz::mutation::FuzzApplied>,
 }
 
 impl Hooks for StepHooks {
@@ -1565,6 +1568,16 @@ impl Hooks for StepHooks {
                     .iter()
                     .filter(|m| applies(m, function) && !targets_json(m))
                 {
+                    if m.op == MutationOp::Fuzz {
+                        match crate::fuzz::mutation::es10(m, function, request) {
+                            Ok(applied) => {
+                                log.applied += 1;
+                                log.fuzz = Some(applied);
+                            }
+                            Err(e) => log.errors.push(format!("{function}: {e}")),
+                        }
+                        continue;
+                    }
                     match apply_der_mutation(m, request, self.vectors.as_deref(), &self.pki) {
                         Ok(()) => log.applied += 1,
                         Err(e) => log.errors.push(format!("{function}: {e}")),
@@ -1585,6 +1598,16 @@ impl Hooks for StepHooks {
                     .iter()
                     .filter(|m| applies(m, function.name()) && targets_json(m))
                 {
+                    if m.op == MutationOp::Fuzz {
+                        match crate::fuzz::mutation::json(m, function.name(), body) {
+                            Ok(applied) => {
+                                log.applied += 1;
+                                log.fuzz = Some(applied);
+                            }
+                            Err(e) => log.errors.push(format!("{}: {e}", function.name())),
+                        }
+                        continue;
+                    }
                     let r = json_mutation(m, body, address, self.vectors.as_deref(), &self.pki);
                     match r {
                         Ok(()) => log.applied += 1,
@@ -1606,6 +1629,16 @@ impl Hooks for StepHooks {
                     .iter()
                     .filter(|m| applies(m, "LoadBoundProfilePackage"))
                 {
+                    if m.op == MutationOp::Fuzz {
+                        match crate::fuzz::mutation::pieces(m, pieces) {
+                            Ok(applied) => {
+                                log.applied += 1;
+                                log.fuzz = Some(applied);
+                            }
+                            Err(e) => log.errors.push(format!("LoadBoundProfilePackage: {e}")),
+                        }
+                        continue;
+                    }
                     // Pieces are addressed by `key = "<index>"` (negative: from the end).
                     let index = |k: Option<i64>| {
                         let n = i64::try_from(pieces.len()).ok()?;
@@ -1654,6 +1687,21 @@ impl Hooks for StepHooks {
         let mut log = self.log.borrow_mut();
         match message {
             Incoming::Es10 { function, response } => {
+                // Pieces of a BPP are answered by the PIR as a whole (below, after the
+                // download); an empty answer (a status word error) accepts nothing.
+                if let Some(f) = log.fuzz.as_mut().filter(|f| {
+                    f.awaits(function)
+                        && function != "LoadBoundProfilePackage"
+                        && !response.is_empty()
+                }) {
+                    f.answer = Some(match error_alternative(response) {
+                        None => crate::fuzz::mutation::Answer::Accepted,
+                        Some(code) => crate::fuzz::mutation::Answer::Refused(format!(
+                            "{} ({code})",
+                            rsp_lpa::es10::result_name(function, code)
+                        )),
+                    });
+                }
                 // The LPA forwards AuthenticateServer/PrepareDownload errors to the SM-DP+; the
                 // card's own answer is what an eUICC case judges.
                 if let Some(code) = error_alternative(response) {
@@ -1669,6 +1717,12 @@ impl Hooks for StepHooks {
                 body,
             } => {
                 let json: Option<Value> = serde_json::from_slice(body).ok();
+                if let Some(f) = log.fuzz.as_mut().filter(|f| f.awaits(function.name())) {
+                    f.answer = Some(crate::fuzz::mutation::Answer::of_remote(
+                        status,
+                        json.as_ref(),
+                    ));
+                }
                 log.messages.push(MessageRecord {
                     direction: "received".into(),
                     interface: function.interface().into(),
@@ -1685,7 +1739,12 @@ impl Hooks for StepHooks {
 /// Whether a mutation is for an ES9+/ES11 JSON body (it names a JSON key or a base64 field)
 /// rather than an ES10 request; `on = "CancelSession"` names both interfaces' functions.
 fn targets_json(m: &Mutation) -> bool {
-    m.field.is_some() || matches!(m.op, MutationOp::JsonSet | MutationOp::JsonRemove)
+    m.field.is_some()
+        || matches!(m.op, MutationOp::JsonSet | MutationOp::JsonRemove)
+        || (m.op == MutationOp::Fuzz
+            && m.strategy
+                .as_deref()
+                .is_some_and(|s| s.starts_with("json:")))
 }
 
 fn applies(m: &Mutation, function: &str) -> bool {
@@ -1934,7 +1993,19 @@ fn lpa_download(ctx: &mut Ctx<'_>, start: bool) -> ActionResult {
             .into(),
         );
     }
-    let l = std::mem::take(&mut *log.borrow_mut());
+    let mut l = std::mem::take(&mut *log.borrow_mut());
+    if let Some(f) = l.fuzz.as_mut() {
+        // The BPP's pieces are answered by the PIR as a whole.
+        if f.function == "LoadBoundProfilePackage" && f.answer.is_none() {
+            f.answer = obs.pir.as_ref().map(|p| match p {
+                None => crate::fuzz::mutation::Answer::Accepted,
+                Some((b, r)) => crate::fuzz::mutation::Answer::Refused(format!(
+                    "PIR error bppCommandId {b} errorReason {r}"
+                )),
+            });
+        }
+    }
+    obs.fuzz = l.fuzz.take();
     if let Some(t) = transaction_id {
         ctx.world.vars.insert("transaction_id".into(), t);
     }
@@ -2076,6 +2147,13 @@ fn lpa_discover(ctx: &mut Ctx<'_>) -> ActionResult {
 
 fn lpa_discover_only(ctx: &mut Ctx<'_>) -> ActionResult {
     ctx.world.end_download();
+    let log = std::rc::Rc::new(std::cell::RefCell::new(HookLog::default()));
+    let mut hooks = StepHooks {
+        mutations: ctx.mutations.clone(),
+        vectors: ctx.vectors.clone(),
+        pki: ctx.world.spec.pki.clone(),
+        log: log.clone(),
+    };
     let world = &mut *ctx.world;
     let card = world.card.as_mut().ok_or("no card")?;
     let server = world.https.as_mut().ok_or("no LPA client")?;
@@ -2086,13 +2164,21 @@ fn lpa_discover_only(ctx: &mut Ctx<'_>) -> ActionResult {
         .smds_dut
         .clone()
         .unwrap_or_else(|| SMDS_ADDRESS.to_owned());
-    match rsp_lpa::discovery::discover(
+    let found = rsp_lpa::discovery::discover_with_hooks(
         card,
         server.as_mut(),
         &mut stats,
         &smds,
         &rsp_lpa::download::default_device_info(),
-    ) {
+        &mut hooks,
+    );
+    let mut l = std::mem::take(&mut *log.borrow_mut());
+    obs.fuzz = l.fuzz.take();
+    if !l.errors.is_empty() {
+        obs.harness_error = Some(format!("mutation not applied: {}", l.errors.join("; ")));
+    }
+    obs.messages.extend(l.messages);
+    match found {
         Ok(events) => {
             obs.status = Some(ObservedStatus::Success);
             obs.facts.insert("events".into(), events.len().to_string());

@@ -18,6 +18,7 @@ pub mod asn1_binding;
 pub mod compat;
 pub mod engine;
 pub mod expectations;
+pub mod fuzz;
 pub mod ics;
 pub mod journal;
 pub mod lpa_command;

@@ -183,6 +183,18 @@ pub struct Mutation {
     /// For `truncate`: bytes kept.
     #[serde(default)]
     pub keep: Option<usize>,
+    /// For `fuzz`: `der:<strategy>` (an ES10 request), `json:<strategy>` (an ES9+/ES11 body),
+    /// `piece:<strategy>` (the LoadBoundProfilePackage pieces) or `patch` (see
+    /// [`crate::fuzz::mutation`]).
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// For `fuzz`: the mutation's seed (the same seed makes the same change).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// For `fuzz` with `strategy = "patch"`: `START:DELETE:HEX` applied to the message bytes
+    /// (a minimized finding).
+    #[serde(default)]
+    pub patch: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -200,6 +212,8 @@ pub enum MutationOp {
     /// Swap two of the LoadBoundProfilePackage pieces the LPA sends: `key` and `int` are their
     /// indexes (negative from the end).
     Swap,
+    /// A live-fuzzing mutation: `strategy` and `seed` (or a `patch`), see [`crate::fuzz`].
+    Fuzz,
 }
 
 /// What a step must observe. Every key given must match; no `expect` means success.
@@ -778,6 +792,13 @@ fn check_mutation(m: &Mutation) -> Result<(), String> {
             need("value", m.value.is_some())?;
         }
         Op::JsonRemove => need("key", m.key.is_some())?,
+        Op::Fuzz => {
+            need("on (the function)", m.on.is_some())?;
+            need("strategy", m.strategy.is_some())?;
+            if m.strategy.as_deref() == Some("patch") {
+                need("patch", m.patch.is_some())?;
+            }
+        }
     }
     if let Some(h) = &m.hex {
         hex::decode(h.replace(' ', "")).map_err(|e| format!("mutation hex {h:?}: {e}"))?;

@@ -58,6 +58,7 @@ pub fn reference_world(pki: Arc<Pki>, timeout: Duration) -> WorldSpec {
         smdp_tls: None,
         asn1_binding: false,
         operator_simulator: false,
+        planted: None,
         timeout,
     }
 }

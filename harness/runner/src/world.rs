@@ -292,7 +292,56 @@ pub struct WorldSpec {
     /// Serve rspcheck's operator simulator and have the reference SM-DP+ send it ES2+
     /// HandleDownloadProgressInfo (a case with `es2.progress`).
     pub operator_simulator: bool,
+    /// A deliberately planted bug in a reference role (the live fuzzer's self-test).
+    pub planted: Option<PlantedBug>,
     pub timeout: Duration,
+}
+
+/// Bugs planted on purpose in a reference role, so a fuzz campaign can show it finds them.
+/// Only the fuzzer's self-test and tests use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlantedBug {
+    /// The eUICC skips the C-MAC check of the third protected BPP segment.
+    EuiccMacBlindSegment3,
+    /// The SM-DP+ answers HTTP 500 to an ES9+ request with an unknown JSON key.
+    Smdp500OnUnknownKey,
+    /// The SM-DS accepts an ES11 AuthenticateClient with a corrupted euiccSignature1.
+    SmdsAcceptsBadSignature,
+    /// The command-line LPA panics on an activation code with a multi-byte character at
+    /// byte 12 (`rspcheck lpa … --planted-bug panic-on-multibyte-ac`).
+    LpaPanicOnMultibyteAc,
+}
+
+impl PlantedBug {
+    pub const ALL: [PlantedBug; 4] = [
+        PlantedBug::EuiccMacBlindSegment3,
+        PlantedBug::Smdp500OnUnknownKey,
+        PlantedBug::SmdsAcceptsBadSignature,
+        PlantedBug::LpaPanicOnMultibyteAc,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PlantedBug::EuiccMacBlindSegment3 => "euicc-mac-blind-segment-3",
+            PlantedBug::Smdp500OnUnknownKey => "smdp-500-on-unknown-key",
+            PlantedBug::SmdsAcceptsBadSignature => "smds-accepts-bad-signature",
+            PlantedBug::LpaPanicOnMultibyteAc => "lpa-panic-on-multibyte-ac",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<PlantedBug> {
+        PlantedBug::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The role the bug is planted in.
+    pub fn role(self) -> crate::ics::Role {
+        match self {
+            PlantedBug::EuiccMacBlindSegment3 => crate::ics::Role::Euicc,
+            PlantedBug::Smdp500OnUnknownKey => crate::ics::Role::Smdp,
+            PlantedBug::SmdsAcceptsBadSignature => crate::ics::Role::Smds,
+            PlantedBug::LpaPanicOnMultibyteAc => crate::ics::Role::Lpa,
+        }
+    }
 }
 
 /// rspcheck's operator simulator: the HTTPS endpoint an SM-DP+ posts ES2+
@@ -386,7 +435,10 @@ impl World {
     pub fn build(spec: WorldSpec) -> Result<World, WorldError> {
         let smds = match &spec.smds_dut {
             Some(_) => None,
-            None => Some(serve_smds(&spec.pki)?),
+            None => Some(serve_smds(
+                &spec.pki,
+                spec.planted == Some(PlantedBug::SmdsAcceptsBadSignature),
+            )?),
         };
         let operator = match (spec.operator_simulator, &spec.smdp_dut) {
             (true, None) => Some(OperatorSimulator::start(&spec.pki)?),
@@ -489,8 +541,12 @@ pub fn reference_card_config(spec: &WorldSpec) -> Result<EuiccConfig, WorldError
             role: "eUICC",
             detail: format!("the PKI has no {:?} CI", spec.curve),
         })?;
+    let personality = match spec.planted {
+        Some(PlantedBug::EuiccMacBlindSegment3) => Personality::PlantedMacBlindSegment3,
+        _ => spec.personality,
+    };
     Ok(EuiccConfig {
-        personality: spec.personality,
+        personality,
         ci_pkids_for_verification: vec![ci.clone()],
         ci_pkids_for_signing: vec![ci],
         root_ds_address: SMDS_ADDRESS.into(),
@@ -572,6 +628,8 @@ fn serve_smdp(
         production: spec.production,
         // Orders live a day, so order expiry (8.8.5/4.10) is reachable with `smdp.clock`.
         order_ttl: Some(ORDER_TTL_SECONDS),
+        planted_bug: (spec.planted == Some(PlantedBug::Smdp500OnUnknownKey))
+            .then_some(rsp_smdp::SmdpPlantedBug::Http500OnUnknownJsonKey),
         ..SmdpConfig::default()
     };
     let mut smdp = Smdp::new(
@@ -638,12 +696,16 @@ fn serve_smdp(
     Ok(SmdpSide::Reference { service, handle })
 }
 
-fn serve_smds(pki: &Pki) -> Result<rsp_smds::config::RunningSmds, WorldError> {
-    rsp_smds::config::ServeConfig::from_toml("in_memory = true\n")
-        .map_err(|detail| WorldError::Reference {
-            role: "SM-DS",
-            detail,
-        })?
+fn serve_smds(pki: &Pki, planted: bool) -> Result<rsp_smds::config::RunningSmds, WorldError> {
+    let mut config =
+        rsp_smds::config::ServeConfig::from_toml("in_memory = true\n").map_err(|detail| {
+            WorldError::Reference {
+                role: "SM-DS",
+                detail,
+            }
+        })?;
+    config.planted_bug = planted.then_some(rsp_smds::SmdsPlantedBug::AcceptsBadEuiccSignature);
+    config
         .start(&pki.set, 5, Box::new(FixedClock(reference_time())))
         .map_err(|e| WorldError::Reference {
             role: "SM-DS",

@@ -100,6 +100,17 @@ struct IndexPage<'a> {
     grid: Vec<GridRole>,
     rows: Vec<CaseRow>,
     roles: Vec<String>,
+    fuzz: Vec<FuzzLink>,
+}
+
+/// A live-fuzz campaign of the run, as the index lists it.
+pub(crate) struct FuzzLink {
+    pub role: String,
+    pub iterations: u64,
+    pub rate: String,
+    pub findings: usize,
+    pub stopped: String,
+    pub href: String,
 }
 
 /// Renders `index.html`. `names` are the case page names, parallel to `contents.cases`.
@@ -109,6 +120,7 @@ pub(crate) fn index_page(
     totals: &Totals,
     comparison: Option<&str>,
     compat: Option<&str>,
+    fuzz: Vec<FuzzLink>,
     opts: &ReportOptions,
 ) -> Result<String, ReportError> {
     let h = &contents.header;
@@ -167,6 +179,7 @@ pub(crate) fn index_page(
         torn_bytes: contents.torn_bytes,
         comparison,
         compat,
+        fuzz,
         seed: h.seed,
         started: utc_date(h.started_at),
         dut: &h.dut,

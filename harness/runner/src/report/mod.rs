@@ -141,6 +141,7 @@ pub fn write_all(
             &results.totals,
             comparison,
             compat_page.is_some().then_some(compat::COMPAT_HTML),
+            fuzz_campaigns(run_dir),
             opts,
         )?
         .as_bytes(),
@@ -153,6 +154,36 @@ pub fn write_all(
         cases,
         assets: vec![css, js],
     })
+}
+
+/// The run's live-fuzz campaigns: `fuzz-<role>/` folders holding `fuzz/campaign.json`.
+fn fuzz_campaigns(run_dir: &Path) -> Vec<html::FuzzLink> {
+    let Ok(entries) = std::fs::read_dir(run_dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("fuzz-"))
+        })
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .filter_map(|d| {
+            let s = crate::fuzz::store::load_summary(&d.join("fuzz/campaign.json")).ok()?;
+            let name = d.file_name()?.to_str()?.to_owned();
+            Some(html::FuzzLink {
+                role: s.role.clone(),
+                iterations: s.iterations,
+                rate: format!("{:.1}", s.per_second),
+                findings: s.findings.len(),
+                stopped: s.stopped.unwrap_or_default(),
+                href: format!("{name}/index.html"),
+            })
+        })
+        .collect()
 }
 
 fn create_dir(path: &Path) -> Result<(), ReportError> {
