@@ -100,14 +100,46 @@ fn the_euicc_suites_pass_against_a_card_behind_pcscd() {
     };
     let started = Instant::now();
     let summary = engine::run(&catalogue, &config, &|_| {}).unwrap();
+    let suites_took = started.elapsed();
+
+    // Live fuzzing through the same reader: every eUICC target over real APDUs, the card
+    // cleaned before each iteration; a conforming card gives no finding.
+    let fuzz_started = Instant::now();
+    let campaign = rsp_runner::fuzz::CampaignConfig {
+        seed: 3,
+        targets: rsp_runner::fuzz::Target::of_role(Role::Euicc),
+        strategies: Vec::new(),
+        iterations: Some(40),
+        time: None,
+        health_every: 20,
+        timeout: Duration::from_secs(30),
+        minimize: true,
+        reveal_secrets: false,
+        out_dir: dir.path().join("fuzz"),
+        vectors: engine::shared_vectors(),
+        repo_vectors: engine::repo_root().join("vectors"),
+        replay_template: "rspcheck fuzz --replay {finding}".into(),
+        command: "test".into(),
+        started_at: 0,
+    };
+    let fuzzed = rsp_runner::fuzz::run_campaign(&config.duts[0], &campaign, &|_, _| {}).unwrap();
+    let fuzz_took = fuzz_started.elapsed();
     stop.store(true, Ordering::SeqCst);
     let stats = card.join().unwrap().unwrap();
     eprintln!(
-        "{} eUICC cases through pcscd in {:.1} s ({} APDUs)",
+        "{} eUICC cases through pcscd in {:.1} s, then {} fuzz iterations in {:.1} s ({} APDUs in all)",
         summary.cases.len(),
-        started.elapsed().as_secs_f64(),
+        suites_took.as_secs_f64(),
+        fuzzed.iterations,
+        fuzz_took.as_secs_f64(),
         stats.apdus
     );
+    assert_eq!(fuzzed.iterations, 40);
+    assert!(fuzzed.findings.is_empty(), "{:#?}", fuzzed.findings);
+    assert!(fuzzed.stopped.is_none(), "{:?}", fuzzed.stopped);
+    for t in &fuzzed.targets {
+        assert_eq!(t.reactions.get("harness-error"), None, "{}: {:?}", t.target, t.reactions);
+    }
     assert!(summary.cases.len() >= 20, "{}", summary.cases.len());
     let bad: Vec<String> = summary
         .cases
