@@ -34,6 +34,9 @@ pub use targets::{Target, TargetKind, TARGETS};
 
 /// Health sessions failed in a row before a campaign gives up on the DUT.
 pub const UNHEALTHY_AFTER: u32 = 3;
+/// Harness errors in a row (an exhausted DUT inventory, a reference role that cannot start)
+/// that end a campaign.
+pub const HARNESS_ERRORS_IN_A_ROW: u32 = 10;
 /// Iterations a minimization may spend on one finding.
 pub const MINIMIZE_TRIALS: u32 = 48;
 
@@ -215,7 +218,7 @@ pub fn run_campaign(
     // The DUT must work before anything it does under mutation means something.
     let first = health(dut, config, config.targets[0], u64::MAX);
     summary.health_sessions += 1;
-    if let Err(why) = first {
+    if let Err(HealthError::Dut(why) | HealthError::Harness(why)) = first {
         return Err(FuzzError::NotHealthy(why));
     }
     let budget = config.iterations.or(if config.time.is_some() {
@@ -225,6 +228,7 @@ pub fn run_campaign(
     });
     let mut index = 0u64;
     let mut failing_health = 0u32;
+    let mut harness_errors = 0u32;
     loop {
         if budget.is_some_and(|b| index >= b) || config.time.is_some_and(|t| started.elapsed() >= t)
         {
@@ -250,6 +254,18 @@ pub fn run_campaign(
                 .or_default() += 1;
         }
         progress(&it, &outcome);
+        if let Reaction::HarnessError(why) = &outcome.reaction {
+            harness_errors += 1;
+            if harness_errors >= HARNESS_ERRORS_IN_A_ROW {
+                summary.stopped = Some(format!(
+                    "{HARNESS_ERRORS_IN_A_ROW} iterations in a row could not be run: {why}"
+                ));
+                index += 1;
+                break;
+            }
+        } else {
+            harness_errors = 0;
+        }
         let found = outcome.reaction.is_finding();
         if found {
             let target = Target::by_name(&it.target).unwrap_or(config.targets[0]);
@@ -265,7 +281,13 @@ pub fn run_campaign(
             summary.health_sessions += 1;
             match health(dut, config, target, index) {
                 Ok(()) => failing_health = 0,
-                Err(why) => {
+                // rspcheck could not run the session (e.g. the DUT's inventory is used up):
+                // nothing to say about the DUT.
+                Err(HealthError::Harness(why)) => {
+                    summary.stopped = Some(format!("the health session could not be run: {why}"));
+                    break;
+                }
+                Err(HealthError::Dut(why)) => {
                     failing_health += 1;
                     // Retried with fresh sessions; a DUT that stays down is reported, not
                     // fuzzed on.
@@ -276,8 +298,16 @@ pub fn run_campaign(
                                 failing_health = 0;
                                 break;
                             }
-                            Err(_) => failing_health += 1,
+                            Err(HealthError::Dut(_)) => failing_health += 1,
+                            Err(HealthError::Harness(h)) => {
+                                summary.stopped =
+                                    Some(format!("the health session could not be run: {h}"));
+                                break;
+                            }
                         }
+                    }
+                    if summary.stopped.is_some() {
+                        break;
                     }
                     if failing_health >= UNHEALTHY_AFTER {
                         summary.stopped = Some(format!(
@@ -314,7 +344,7 @@ fn health(
     config: &CampaignConfig,
     target: &'static Target,
     index: u64,
-) -> Result<(), String> {
+) -> Result<(), HealthError> {
     let it = Iteration {
         index,
         target: target.name.into(),
@@ -325,12 +355,19 @@ fn health(
     let o = run_iteration(dut, config, &it, None);
     match o.reaction {
         Reaction::Nominal => Ok(()),
-        other => Err(format!(
+        Reaction::HarnessError(why) => Err(HealthError::Harness(why)),
+        other => Err(HealthError::Dut(format!(
             "{} ({})",
             other.describe(),
             o.observation.map(|obs| obs.summary()).unwrap_or_default()
-        )),
+        ))),
     }
+}
+
+/// Why a health session failed: the DUT's doing, or rspcheck's.
+enum HealthError {
+    Dut(String),
+    Harness(String),
 }
 
 /// Runs one iteration on its own thread (a hang is bounded by `config.timeout`); `patch`
