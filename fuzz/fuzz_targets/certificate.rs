@@ -1,5 +1,6 @@
 //! Certificate parsing and chain verification on hostile DER: never panics. The input is parsed
 //! as a leaf and checked against a fixed generated CI, so the verifier's paths run too.
+//! The mutator is the structure-aware one of `rspcheck_fuzz::der_mutator`.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -24,6 +25,8 @@ fn anchors() -> &'static (Vec<RspCertificate>, Vec<RspCertificate>) {
         (vec![der("CERT_CI_ECDSA_NIST.der")], vec![der("CERT_EUM_ECDSA_NIST.der")])
     })
 }
+
+rspcheck_fuzz::der_mutator!(0);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(cert) = RspCertificate::from_der(data) else {

@@ -3,13 +3,22 @@
 //! that STORE DATA reaches the ES10 functions, and a fixed prefix of ES10 requests (challenge)
 //! puts a session in place. Never a panic, every answer ends with a status word, and the
 //! card's invariants ([`Euicc::check_invariants`]) hold after every command and after a reset.
+//!
+//! Speed: restoring a card (`set_state`) and resetting it both rebuild the enabled profile's
+//! file system (parse and expand the package), which was nearly all of the time. One card is
+//! kept across inputs instead: each input ends with the reset the oracle wants anyway, and a
+//! card just powered on with the reference state is the same as a card restored to it (state,
+//! channels, session, UICC view and command count all come from power-on), so the next input
+//! restores only when the last one changed the persistent state. The card's randomness is
+//! re-seeded before every input, so an input replays alone exactly as within a run.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use rsp_crypto::pkiset::PkiSet;
-use rsp_crypto::{Curve, SeededRandom};
+use rsp_crypto::{Curve, RandomSource, SeededRandom};
 use rsp_euicc::store::CardState;
 use rsp_euicc::testkit::{self, Lpa, TestDp};
 use rsp_euicc::{Credentials, Euicc, EuiccConfig};
@@ -51,17 +60,28 @@ fn base() -> &'static Base {
     })
 }
 
-fuzz_target!(|data: &[u8]| {
-    let b = base();
-    let mut card = Euicc::new(
-        EuiccConfig::default(),
-        b.credentials.clone(),
-        Box::new(SeededRandom::new(2)),
-    )
-    .expect("card");
-    card.set_state(b.state.clone());
+/// Randomness the target can re-seed while the card holds it.
+#[derive(Clone)]
+struct Reseedable(Arc<Mutex<SeededRandom>>);
+
+impl RandomSource for Reseedable {
+    fn fill(&mut self, buf: &mut [u8]) {
+        self.0.lock().expect("rng").fill(buf);
+    }
+}
+
+struct Kept {
+    card: Euicc,
+    rng: Reseedable,
+}
+
+thread_local! {
+    static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
+}
+
+fn run(card: &mut Euicc, data: &[u8]) {
     {
-        let mut lpa = Lpa::open(&mut card);
+        let mut lpa = Lpa::open(card);
         lpa.call(&[0xBF, 0x2E, 0x00]);
     }
     let mut rest = data;
@@ -80,8 +100,32 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
     }
-    rsp_codec::apdu::Transport::reset(&mut card).expect("reset");
+    rsp_codec::apdu::Transport::reset(card).expect("reset");
     if let Err(e) = card.check_invariants() {
         panic!("invariant broken after reset: {e}");
     }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let b = base();
+    KEPT.with_borrow_mut(|kept| {
+        let k = kept.get_or_insert_with(|| {
+            let rng = Reseedable(Arc::new(Mutex::new(SeededRandom::new(2))));
+            let mut card = Euicc::new(
+                EuiccConfig::default(),
+                b.credentials.clone(),
+                Box::new(rng.clone()),
+            )
+            .expect("card");
+            card.set_state(b.state.clone());
+            Kept { card, rng }
+        });
+        // As a card made with `SeededRandom::new(2)` (power-on with the reference state draws
+        // no randomness).
+        *k.rng.0.lock().expect("rng") = SeededRandom::new(2);
+        if k.card.state() != &b.state {
+            k.card.set_state(b.state.clone());
+        }
+        run(&mut k.card, data);
+    });
 });

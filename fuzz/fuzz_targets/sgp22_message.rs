@@ -1,9 +1,12 @@
 //! Every SGP.22 schema type: the first byte picks the type, the rest is the message. Decoding,
 //! validation, pretty printing and path reads never panic; what parses re-encodes identically.
+//! The mutator is the structure-aware one of `rspcheck_fuzz::der_mutator` (after the type byte).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rsp_codec::{schema, Message};
+
+rspcheck_fuzz::der_mutator!(1);
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else {

@@ -1,0 +1,5 @@
+//! Code shared by the fuzz targets.
+
+pub use libfuzzer_sys;
+
+pub mod der_mutator;
