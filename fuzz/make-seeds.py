@@ -3,6 +3,8 @@
 
 corpus/tlv: every message vector; corpus/sgp22_message: type-index byte + message;
 corpus/activation_code: every activation-code case; corpus/bpp_open: mode byte + mutation ops.
+Also copies the committed seeds of seeds/<target>/ (units from self-test runs that added
+coverage, see seeds-from-run.py) into corpus/<target>/.
 The type index is the position of the vector's type in rsp_codec::schema::ALL_TYPES, read from
 schema/defs.rs.
 """
@@ -161,3 +163,7 @@ put("runner_files", b"\x01" + b'[[expect]]\ncase = "SMDP.*"\nreason = "known"\nm
 put("runner_files", b"\x02" + b'{"kind":"run","schema":1,"seed":1,"dut":"smdp","selection":[],"started_at":0}\n'
     + b'{"kind":"case","id":"A.B","outcome":"verdict","verdict":"fail","reason":"x","seed":2,"duration_us":5,"steps":[{"name":"s","verdict":"fail","duration_us":1,"messages":[{"direction":"sent","interface":"ES9+","function":"f","hex":"00"}]}]}\n'
     + b'{"kind":"case","id":"C.D","outcome":"not-applicable","reason":"ICS","seed":3,"duration_us":1}\n')
+# Committed seeds (self-test messages that added coverage, kept by seeds-from-run.py + merge).
+seeds = os.path.join(root, "fuzz", "seeds")
+for path in glob.glob(os.path.join(seeds, "*", "*")):
+    put(os.path.basename(os.path.dirname(path)), open(path, "rb").read())

@@ -4,26 +4,37 @@
 # every crash (crash, leak, timeout, out-of-memory) under fuzz/regressions/<target>/ with the
 # command that replays it (.ci/run replays everything there on each run).
 #
-# Usage: fuzz/nightly.sh [--time SECONDS] [--jobs N] [--out DIR] [TARGET ...]
-#   --time  seconds per target (default 3600)
-#   --jobs  targets running at once (default: the number of cores)
-#   --out   where logs, new corpus units and the summary go (default fuzz/nightly-out/<UTC time>)
+# Usage: fuzz/nightly.sh [--time SECONDS] [--jobs N] [--out DIR] [--seeds-from RUN_DIR] [TARGET ...]
+#   --time        seconds per target (default 3600)
+#   --jobs        targets running at once (default: the number of cores)
+#   --out         where logs, new corpus units and the summary go (default
+#                 fuzz/nightly-out/<UTC time>)
+#   --seeds-from  also seed from the messages of an rspcheck run (a run folder with journal.jsonl,
+#                 best from `rspcheck run --reveal-secrets`): fuzz/seeds-from-run.py writes them
+#                 to OUT/run-seeds/<target>/, each target also reads them, and the end-of-run merge
+#                 keeps in the seed corpus only those that add coverage
+# Per-target libFuzzer options (max_len …) come from fuzz/options/<target>.options ([libfuzzer]
+# section, `name = value` lines, the OSS-Fuzz format).
+# Summary: OUT/summary.txt (exec/s, runs, crashes per target); logs OUT/<target>.log.
 # Exits 1 when a target crashed, 2 on a usage or build error, 0 otherwise.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+caller="$PWD"
 cd "$root/fuzz"
 
 time_per_target=3600
 jobs="$(nproc 2>/dev/null || echo 2)"
 out=""
+seeds_from=""
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --time) time_per_target="${2:?--time needs seconds}"; shift 2 ;;
         --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
         --out) out="${2:?--out needs a folder}"; shift 2 ;;
-        -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+        --seeds-from) seeds_from="${2:?--seeds-from needs a run folder}"; shift 2 ;;
+        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
         -*) echo "nightly: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -37,6 +48,13 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
 python3 make-seeds.py
+if [ -n "$seeds_from" ]; then
+    case "$seeds_from" in /*) ;; *) seeds_from="$caller/$seeds_from" ;; esac
+    python3 seeds-from-run.py --out "$out/run-seeds" "$seeds_from" || {
+        echo "nightly: no seeds from $seeds_from" >&2
+        exit 2
+    }
+fi
 cargo +nightly fuzz build >"$out/build.log" 2>&1 || {
     echo "nightly: build failed (see $out/build.log)" >&2
     exit 2
@@ -46,16 +64,26 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 echo "nightly: ${#targets[@]} targets, ${time_per_target} s each, $jobs at a time -> $out"
 
+# libFuzzer flags from options/<target>.options: `name = value` lines of its [libfuzzer] section.
+target_options() {
+    local file="options/$1.options"
+    [ -f "$file" ] || return 0
+    awk -F '=' '/^\[/ { on = ($0 ~ /^\[libfuzzer\]/); next }
+        on && NF == 2 { gsub(/[ \t]/, ""); print "-" $1 "=" $2 }' "$file"
+}
+
 run_target() {
-    local t="$1"
+    local t="$1" opts extra=()
     mkdir -p "$out/new/$t" "$out/artifacts/$t" "corpus/$t"
-    # New units go to the first folder; the seed corpus is read, not written, during the run.
-    cargo +nightly fuzz run "$t" "$out/new/$t" "corpus/$t" -- \
+    mapfile -t opts < <(target_options "$t")
+    [ -d "$out/run-seeds/$t" ] && extra=("$out/run-seeds/$t")
+    # New units go to the first folder; the seed corpora are read, not written, during the run.
+    cargo +nightly fuzz run "$t" "$out/new/$t" "corpus/$t" "${extra[@]}" -- \
         -max_total_time="$time_per_target" -dict=dict/sgp22.dict -print_final_stats=1 \
-        -artifact_prefix="$out/artifacts/$t/" >"$out/$t.log" 2>&1 || true
+        -artifact_prefix="$out/artifacts/$t/" "${opts[@]}" >"$out/$t.log" 2>&1 || true
     # Keep what was new and interesting in the seed corpus for the next night and for CI.
-    cargo +nightly fuzz run "$t" "corpus/$t" "$out/new/$t" -- -merge=1 \
-        >"$out/$t.merge.log" 2>&1 || true
+    cargo +nightly fuzz run "$t" "corpus/$t" "$out/new/$t" "${extra[@]}" -- -merge=1 \
+        "${opts[@]}" >"$out/$t.merge.log" 2>&1 || true
 }
 
 running=0
