@@ -138,7 +138,13 @@ fn the_euicc_suites_pass_against_a_card_behind_pcscd() {
     assert!(fuzzed.findings.is_empty(), "{:#?}", fuzzed.findings);
     assert!(fuzzed.stopped.is_none(), "{:?}", fuzzed.stopped);
     for t in &fuzzed.targets {
-        assert_eq!(t.reactions.get("harness-error"), None, "{}: {:?}", t.target, t.reactions);
+        assert_eq!(
+            t.reactions.get("harness-error"),
+            None,
+            "{}: {:?}",
+            t.target,
+            t.reactions
+        );
     }
     assert!(summary.cases.len() >= 20, "{}", summary.cases.len());
     let bad: Vec<String> = summary
