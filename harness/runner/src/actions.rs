@@ -1558,6 +1558,19 @@ struct HookLog {
     fuzz: Option<crate::fuzz::mutation::FuzzApplied>,
 }
 
+impl HookLog {
+    /// Records what a `fuzz` mutation of `function`'s message did.
+    fn fuzzed(&mut self, function: &str, r: Result<crate::fuzz::mutation::FuzzApplied, String>) {
+        match r {
+            Ok(applied) => {
+                self.applied += 1;
+                self.fuzz = Some(applied);
+            }
+            Err(e) => self.errors.push(format!("{function}: {e}")),
+        }
+    }
+}
+
 impl Hooks for StepHooks {
     fn outgoing(&mut self, _step: Step, message: Outgoing<'_>) {
         let mut log = self.log.borrow_mut();
@@ -1569,13 +1582,8 @@ impl Hooks for StepHooks {
                     .filter(|m| applies(m, function) && !targets_json(m))
                 {
                     if m.op == MutationOp::Fuzz {
-                        match crate::fuzz::mutation::es10(m, function, request) {
-                            Ok(applied) => {
-                                log.applied += 1;
-                                log.fuzz = Some(applied);
-                            }
-                            Err(e) => log.errors.push(format!("{function}: {e}")),
-                        }
+                        let r = crate::fuzz::mutation::es10(m, function, request);
+                        log.fuzzed(function, r);
                         continue;
                     }
                     match apply_der_mutation(m, request, self.vectors.as_deref(), &self.pki) {
@@ -1599,13 +1607,8 @@ impl Hooks for StepHooks {
                     .filter(|m| applies(m, function.name()) && targets_json(m))
                 {
                     if m.op == MutationOp::Fuzz {
-                        match crate::fuzz::mutation::json(m, function.name(), body) {
-                            Ok(applied) => {
-                                log.applied += 1;
-                                log.fuzz = Some(applied);
-                            }
-                            Err(e) => log.errors.push(format!("{}: {e}", function.name())),
-                        }
+                        let r = crate::fuzz::mutation::json(m, function.name(), body);
+                        log.fuzzed(function.name(), r);
                         continue;
                     }
                     let r = json_mutation(m, body, address, self.vectors.as_deref(), &self.pki);
@@ -1630,13 +1633,8 @@ impl Hooks for StepHooks {
                     .filter(|m| applies(m, "LoadBoundProfilePackage"))
                 {
                     if m.op == MutationOp::Fuzz {
-                        match crate::fuzz::mutation::pieces(m, pieces) {
-                            Ok(applied) => {
-                                log.applied += 1;
-                                log.fuzz = Some(applied);
-                            }
-                            Err(e) => log.errors.push(format!("LoadBoundProfilePackage: {e}")),
-                        }
+                        let r = crate::fuzz::mutation::pieces(m, pieces);
+                        log.fuzzed("LoadBoundProfilePackage", r);
                         continue;
                     }
                     // Pieces are addressed by `key = "<index>"` (negative: from the end).

@@ -427,15 +427,20 @@ pub fn run_iteration(
             (reaction, applied, Some(obs))
         }
         Ok(Ok(Err(harness))) => (Reaction::HarnessError(harness), None, None),
-        // Everything of the DUT's runs in this thread (a reference role in process, or the
-        // adapters talking to a real one), so a panic is the DUT's when it is in process.
+        // A reference role under test runs in this thread: its panic is the DUT's crash. With
+        // a DUT outside (card, server, LPA command) a panic here is rspcheck's own.
         Ok(Err(panic)) => {
             let what = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "a panic".into());
-            (Reaction::Crash(format!("panic: {what}")), None, None)
+            let reaction = if dut_in_process(dut) {
+                Reaction::Crash(format!("panic: {what}"))
+            } else {
+                Reaction::HarnessError(format!("rspcheck panicked: {what}"))
+            };
+            (reaction, None, None)
         }
         Err(_) => (
             Reaction::Hang(format!("no end within {} ms", config.timeout.as_millis())),
@@ -449,6 +454,17 @@ pub fn run_iteration(
         observation,
         secrets,
         elapsed: started.elapsed(),
+    }
+}
+
+/// Whether the DUT is a reference role running inside this process.
+fn dut_in_process(dut: &Dut) -> bool {
+    let w = &dut.world;
+    match dut.ics.role {
+        crate::ics::Role::Euicc => w.card_dut.is_none(),
+        crate::ics::Role::Smdp => w.smdp_dut.is_none(),
+        crate::ics::Role::Smds => w.smds_dut.is_none(),
+        crate::ics::Role::Lpa => w.lpa_command.is_none(),
     }
 }
 
