@@ -82,6 +82,9 @@ pub struct Euicc {
     pub(crate) save_errors: Vec<String>,
     /// Commands processed since power-on (for the fuzz invariant and statistics).
     pub(crate) commands: u64,
+    /// The enabled profile's package and its expanded file system, so a reset (power-on)
+    /// rebuilds the UICC side without parsing and expanding the same package again.
+    pub(crate) expanded: Option<(Vec<u8>, std::sync::Arc<rsp_profile::expand::FileSystem>)>,
 }
 
 impl std::fmt::Debug for Euicc {
@@ -117,6 +120,7 @@ impl Euicc {
             channels: Vec::new(),
             session: Session::None,
             uicc: None,
+            expanded: None,
             save_errors: Vec::new(),
             commands: 0,
         };

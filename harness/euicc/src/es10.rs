@@ -1292,10 +1292,18 @@ impl Euicc {
     }
 
     /// The UICC view of the enabled profile (with its saved runtime state), if any.
-    pub(crate) fn build_uicc(&self) -> Option<Uicc> {
+    pub(crate) fn build_uicc(&mut self) -> Option<Uicc> {
         let p = self.state.enabled()?;
-        let package = ProfilePackage::parse(&p.package).ok()?;
-        let fs = rsp_profile::expand::expand(&package).ok()?;
+        let fs = match &self.expanded {
+            Some((package, fs)) if *package == p.package => fs.clone(),
+            _ => {
+                let package = ProfilePackage::parse(&p.package).ok()?;
+                let fs = std::sync::Arc::new(rsp_profile::expand::expand(&package).ok()?);
+                self.expanded = Some((p.package.clone(), fs.clone()));
+                fs
+            }
+        };
+        let p = self.state.enabled()?;
         // Saved state that no longer fits the profile is dropped rather than blocking the card.
         Uicc::new(&fs, p.uicc.as_ref())
             .or_else(|_| Uicc::new(&fs, None))
@@ -1646,6 +1654,53 @@ impl InstallPolicy for CardPolicy<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_reuses_the_expansion_of_the_same_package() {
+        use crate::testkit::{self, Lpa, TestDp};
+        let set = rsp_crypto::pkiset::PkiSet::load(testkit::generated_pki(7)).unwrap();
+        let mut card = Euicc::new(
+            crate::EuiccConfig::default(),
+            crate::Credentials::from_set(&set).unwrap(),
+            Box::new(rsp_crypto::SeededRandom::new(1)),
+        )
+        .unwrap();
+        let profile = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../vectors/profiles/minimal-milenage.der"
+        ))
+        .unwrap();
+        let mut dp = TestDp::new(set.curve(rsp_crypto::Curve::NistP256).unwrap());
+        let pir = testkit::download(&mut card, &mut dp, &profile, 2);
+        assert!(testkit::pir_error(&pir).is_none());
+        let iccid = TestDp::metadata(&profile, 2).iccid;
+        let mut enable = vec![0xBF, 0x31, 0x11, 0xA0, 0x0C, 0x5A, 0x0A];
+        enable.extend_from_slice(&iccid);
+        enable.extend_from_slice(&[0x81, 0x01, 0xFF]);
+        Lpa::open(&mut card).call(&enable);
+        card.power_on();
+        let first = card.expanded.as_ref().map(|(_, fs)| fs.clone()).unwrap();
+        let read_imsi = |card: &mut Euicc| {
+            card.process(&hex::decode("00A4000C023F00").unwrap());
+            card.process(&hex::decode("00A4040C07A0000000871002").unwrap());
+            card.process(&hex::decode("00A4000C026F07").unwrap());
+            card.process(&hex::decode("00B0000009").unwrap())
+        };
+        let before = read_imsi(&mut card);
+        card.power_on();
+        let second = card.expanded.as_ref().map(|(_, fs)| fs.clone()).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &second), "expanded once");
+        assert_eq!(
+            read_imsi(&mut card),
+            before,
+            "the same UICC after the reset"
+        );
+        assert!(
+            before.ends_with(&[0x90, 0x00]),
+            "{}",
+            hex::encode_upper(&before)
+        );
+    }
 
     #[test]
     fn isdp_aids_follow_the_isdr_family() {
