@@ -7,6 +7,10 @@ cargo fuzz build -O
 for target in $(cargo fuzz list); do
     cp "target/x86_64-unknown-linux-gnu/release/$target" "$OUT/"
     cp dict/sgp22.dict "$OUT/$target.dict"
+    # Per-target libFuzzer options (max_len …), in the OSS-Fuzz format already.
+    if [ -f "options/$target.options" ]; then
+        cp "options/$target.options" "$OUT/$target.options"
+    fi
     seeds="corpus/$target"
     if [ -d "regressions/$target" ]; then
         cp regressions/"$target"/* "$seeds/" 2>/dev/null || true

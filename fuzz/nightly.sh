@@ -4,7 +4,8 @@
 # every crash (crash, leak, timeout, out-of-memory) under fuzz/regressions/<target>/ with the
 # command that replays it (.ci/run replays everything there on each run).
 #
-# Usage: fuzz/nightly.sh [--time SECONDS] [--jobs N] [--out DIR] [--seeds-from RUN_DIR] [TARGET ...]
+# Usage: fuzz/nightly.sh [--time SECONDS] [--jobs N] [--out DIR] [--seeds-from RUN_DIR]
+#                        [--sanitizer NAME] [TARGET ...]
 #   --time        seconds per target (default 3600)
 #   --jobs        targets running at once (default: the number of cores)
 #   --out         where logs, new corpus units and the summary go (default
@@ -13,6 +14,10 @@
 #                 best from `rspcheck run --reveal-secrets`): fuzz/seeds-from-run.py writes them
 #                 to OUT/run-seeds/<target>/, each target also reads them, and the end-of-run merge
 #                 keeps in the seed corpus only those that add coverage
+#   --sanitizer   cargo-fuzz's sanitizer (default none): rspcheck's crates hold no `unsafe` code,
+#                 so AddressSanitizer finds nothing a safe-Rust panic would not, and costs 4-10x
+#                 the executions (euicc_apdu: 3.7k vs 23k exec/s); `address` for a night with it
+#                 (ClusterFuzzLite builds its own sanitizer builds)
 # Per-target libFuzzer options (max_len …) come from fuzz/options/<target>.options ([libfuzzer]
 # section, `name = value` lines, the OSS-Fuzz format).
 # Summary: OUT/summary.txt (exec/s, runs, crashes per target); logs OUT/<target>.log.
@@ -27,6 +32,7 @@ time_per_target=3600
 jobs="$(nproc 2>/dev/null || echo 2)"
 out=""
 seeds_from=""
+sanitizer="none"
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,6 +40,7 @@ while [ $# -gt 0 ]; do
         --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
         --out) out="${2:?--out needs a folder}"; shift 2 ;;
         --seeds-from) seeds_from="${2:?--seeds-from needs a run folder}"; shift 2 ;;
+        --sanitizer) sanitizer="${2:?--sanitizer needs a name (none, address, …)}"; shift 2 ;;
         -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
         -*) echo "nightly: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
@@ -55,7 +62,7 @@ if [ -n "$seeds_from" ]; then
         exit 2
     }
 fi
-cargo +nightly fuzz build >"$out/build.log" 2>&1 || {
+cargo +nightly fuzz build --sanitizer "$sanitizer" >"$out/build.log" 2>&1 || {
     echo "nightly: build failed (see $out/build.log)" >&2
     exit 2
 }
@@ -78,11 +85,11 @@ run_target() {
     mapfile -t opts < <(target_options "$t")
     [ -d "$out/run-seeds/$t" ] && extra=("$out/run-seeds/$t")
     # New units go to the first folder; the seed corpora are read, not written, during the run.
-    cargo +nightly fuzz run "$t" "$out/new/$t" "corpus/$t" "${extra[@]}" -- \
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "$out/new/$t" "corpus/$t" "${extra[@]}" -- \
         -max_total_time="$time_per_target" -dict=dict/sgp22.dict -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$t/" "${opts[@]}" >"$out/$t.log" 2>&1 || true
     # Keep what was new and interesting in the seed corpus for the next night and for CI.
-    cargo +nightly fuzz run "$t" "corpus/$t" "$out/new/$t" "${extra[@]}" -- -merge=1 \
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "corpus/$t" "$out/new/$t" "${extra[@]}" -- -merge=1 \
         "${opts[@]}" >"$out/$t.merge.log" 2>&1 || true
 }
 
@@ -111,7 +118,7 @@ for t in "${targets[@]}"; do
         name="$(basename "$f")"
         cp "$f" "regressions/$t/$name"
         echo "nightly: $t: $name -> fuzz/regressions/$t/$name" >&2
-        echo "  replay: (cd fuzz && cargo +nightly fuzz run $t regressions/$t/$name)" >&2
+        echo "  replay: (cd fuzz && cargo +nightly fuzz run --sanitizer $sanitizer $t regressions/$t/$name)" >&2
         status=1
     done
     printf '%-16s %12s %10s %8s\n' "$t" "${rate:-?}" "${runs:-?}" "$crashes" >>"$summary"
