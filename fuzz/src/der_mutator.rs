@@ -35,25 +35,24 @@ const MAX_DEPTH: u16 = 40;
 const MAX_NODES: usize = 4096;
 const NONE: u32 = u32::MAX;
 
-/// Small deterministic PRNG (SplitMix64) seeded from libFuzzer's seed.
-pub struct Rng(u64);
+/// Small deterministic PRNG seeded from libFuzzer's seed: the live fuzzer's SplitMix64
+/// ([`rsp_codec::mutate::Rng`]) with this mutator's helpers.
+pub struct Rng(rsp_codec::mutate::Rng);
 
 impl Rng {
     pub fn new(seed: u32) -> Rng {
-        Rng(u64::from(seed) ^ 0x5DEE_CE66_D1CE_4E5B)
+        Rng(rsp_codec::mutate::Rng::new(
+            u64::from(seed) ^ 0x5DEE_CE66_D1CE_4E5B,
+        ))
     }
 
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
-    /// In `0..n` (`n` > 0).
+    /// In `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
 
     pub fn chance(&mut self, one_in: usize) -> bool {
