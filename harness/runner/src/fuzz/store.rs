@@ -81,10 +81,22 @@ impl Finding {
             }
         };
         let mutated = applied.map(|a| a.mutated.clone()).unwrap_or_default();
-        let decoded = hex::decode(&mutated)
-            .ok()
-            .and_then(|der| crate::actions::tree_of(&der))
-            .map(|t| redact(&t));
+        // The message itself when it is DER, else the DER the mutation changed inside it (a
+        // base64 field of a JSON body).
+        let decoded = [
+            Some(mutated.as_str()),
+            applied
+                .and_then(|a| a.patch_base.as_ref())
+                .map(|(_, after)| after.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|h| {
+            hex::decode(h)
+                .ok()
+                .and_then(|der| crate::actions::tree_of(&der))
+        })
+        .map(|t| redact(&t));
         Finding {
             signature: Finding::signature_of(role, target, it, outcome),
             reaction: outcome.reaction.clone(),
