@@ -5,7 +5,7 @@
 # command that replays it (.ci/run replays everything there on each run).
 #
 # Usage: fuzz/nightly.sh [--time SECONDS] [--jobs N] [--out DIR] [--seeds-from RUN_DIR]
-#                        [--sanitizer NAME] [TARGET ...]
+#                        [--sanitizer NAME] [--target-dir DIR] [TARGET ...]
 #   --time        seconds per target (default 3600)
 #   --jobs        targets running at once (default: the number of cores)
 #   --out         where logs, new corpus units and the summary go (default
@@ -18,6 +18,8 @@
 #                 so AddressSanitizer finds nothing a safe-Rust panic would not, and costs 4-10x
 #                 the executions (euicc_apdu: 3.7k vs 23k exec/s); `address` for a night with it
 #                 (ClusterFuzzLite builds its own sanitizer builds)
+#   --target-dir  cargo's target folder for the fuzz builds (default fuzz/target), e.g. to keep
+#                 builds of two sanitizers apart
 # Per-target libFuzzer options (max_len …) come from fuzz/options/<target>.options ([libfuzzer]
 # section, `name = value` lines, the OSS-Fuzz format).
 # Summary: OUT/summary.txt (exec/s, runs, crashes per target); logs OUT/<target>.log.
@@ -33,6 +35,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 out=""
 seeds_from=""
 sanitizer="none"
+target_dir=()
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -41,7 +44,8 @@ while [ $# -gt 0 ]; do
         --out) out="${2:?--out needs a folder}"; shift 2 ;;
         --seeds-from) seeds_from="${2:?--seeds-from needs a run folder}"; shift 2 ;;
         --sanitizer) sanitizer="${2:?--sanitizer needs a name (none, address, …)}"; shift 2 ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        --target-dir) target_dir=(--target-dir "${2:?--target-dir needs a folder}"); shift 2 ;;
+        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
         -*) echo "nightly: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -62,7 +66,7 @@ if [ -n "$seeds_from" ]; then
         exit 2
     }
 fi
-cargo +nightly fuzz build --sanitizer "$sanitizer" >"$out/build.log" 2>&1 || {
+cargo +nightly fuzz build --sanitizer "$sanitizer" "${target_dir[@]}" >"$out/build.log" 2>&1 || {
     echo "nightly: build failed (see $out/build.log)" >&2
     exit 2
 }
@@ -85,11 +89,11 @@ run_target() {
     mapfile -t opts < <(target_options "$t")
     [ -d "$out/run-seeds/$t" ] && extra=("$out/run-seeds/$t")
     # New units go to the first folder; the seed corpora are read, not written, during the run.
-    cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "$out/new/$t" "corpus/$t" "${extra[@]}" -- \
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "${target_dir[@]}" "$t" "$out/new/$t" "corpus/$t" "${extra[@]}" -- \
         -max_total_time="$time_per_target" -dict=dict/sgp22.dict -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$t/" "${opts[@]}" >"$out/$t.log" 2>&1 || true
     # Keep what was new and interesting in the seed corpus for the next night and for CI.
-    cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "corpus/$t" "$out/new/$t" "${extra[@]}" -- -merge=1 \
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "${target_dir[@]}" "$t" "corpus/$t" "$out/new/$t" "${extra[@]}" -- -merge=1 \
         "${opts[@]}" >"$out/$t.merge.log" 2>&1 || true
 }
 
