@@ -358,6 +358,21 @@ mod tests {
         parse_body::<AuthenticateClientRequest>(body.as_bytes()).unwrap_err()
     }
 
+    /// Found by the json_body fuzz target: without serde_json's exact float parsing a number in
+    /// an unknown field drifted on the way through (…222.222 → …222.22 → another f64).
+    #[test]
+    fn unknown_numbers_survive_a_round_trip() {
+        use crate::json::InitiateAuthenticationResponse;
+        let body = br#"{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},
+            "vendorField":222222222222222.222}"#;
+        let v: InitiateAuthenticationResponse = parse_body(body).unwrap();
+        let again = serde_json::to_vec(&v).unwrap();
+        assert_eq!(
+            parse_body::<InitiateAuthenticationResponse>(&again).unwrap(),
+            v
+        );
+    }
+
     #[test]
     fn display_names_the_path() {
         let e =
