@@ -489,11 +489,7 @@ fn guarded(case: &CaseDef, dut: &Dut, config: &RunConfig, seed: u64) -> (Outcome
     match rx.recv_timeout(timeout) {
         Ok(Ok(tracker_steps)) => tracker_steps,
         Ok(Err(panic)) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into());
+            let what = panic_message(panic.as_ref());
             let steps = partial.lock().map(|s| s.clone()).unwrap_or_default();
             (
                 Outcome::Verdict {
@@ -518,6 +514,15 @@ fn guarded(case: &CaseDef, dut: &Dut, config: &RunConfig, seed: u64) -> (Outcome
             )
         }
     }
+}
+
+/// The message a caught panic carries.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "a panic".into())
 }
 
 fn execute(

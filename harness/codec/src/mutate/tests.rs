@@ -4,36 +4,27 @@ use crate::schema;
 use proptest::prelude::{any, prop_assert, prop_assert_eq, proptest};
 use rstest::rstest;
 
-/// A valid AuthenticateServerRequest from the codec's vectors.
-fn vector(id: &str) -> (Vec<u8>, &'static TypeDef) {
+/// The codec's message vectors.
+fn vectors() -> Vec<toml::Value> {
     let text = include_str!("../../../../vectors/messages.toml");
     let doc: toml::Table = toml::from_str(text).expect("messages.toml");
-    let v = doc["vector"]
-        .as_array()
-        .expect("vectors")
-        .iter()
-        .find(|v| v["id"].as_str() == Some(id))
-        .unwrap_or_else(|| panic!("no vector {id}"));
-    let ty = schema::lookup(v["type"].as_str().expect("type")).expect("known type");
-    (
-        hex::decode(v["hex"].as_str().expect("hex")).expect("hex"),
-        ty,
-    )
+    doc["vector"].as_array().expect("vectors").clone()
 }
 
+/// A valid AuthenticateServerRequest from the codec's vectors, and its type.
 fn any_vector() -> (Vec<u8>, &'static TypeDef) {
-    let text = include_str!("../../../../vectors/messages.toml");
-    let doc: toml::Table = toml::from_str(text).expect("messages.toml");
-    let v = doc["vector"]
-        .as_array()
-        .expect("vectors")
-        .iter()
+    let v = vectors()
+        .into_iter()
         .find(|v| {
             v["type"].as_str() == Some("AuthenticateServerRequest")
                 && v["expect"].as_str() == Some("valid")
         })
         .expect("an AuthenticateServerRequest vector");
-    vector(v["id"].as_str().expect("id"))
+    let ty = schema::lookup(v["type"].as_str().expect("type")).expect("known type");
+    (
+        hex::decode(v["hex"].as_str().expect("hex")).expect("hex"),
+        ty,
+    )
 }
 
 #[test]

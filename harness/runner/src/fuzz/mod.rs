@@ -430,11 +430,7 @@ pub fn run_iteration(
         // A reference role under test runs in this thread: its panic is the DUT's crash. With
         // a DUT outside (card, server, LPA command) a panic here is rspcheck's own.
         Ok(Err(panic)) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into());
+            let what = crate::engine::panic_message(panic.as_ref());
             let reaction = if dut_in_process(dut) {
                 Reaction::Crash(format!("panic: {what}"))
             } else {
