@@ -287,7 +287,9 @@ pub struct Octets(OctetsRepr);
 #[derive(Clone)]
 enum OctetsRepr {
     Inline { len: u8, buf: [u8; Octets::INLINE] },
-    Heap(Vec<u8>),
+    // A boxed slice (not a Vec) keeps `Octets` at 24 bytes and `Tlv` at 40: parsing moves
+    // every node, so its size is most of the parse time.
+    Heap(Box<[u8]>),
 }
 
 impl Octets {
@@ -303,8 +305,26 @@ impl Octets {
                 buf,
             })
         } else {
-            Octets(OctetsRepr::Heap(bytes.to_vec()))
+            Octets(OctetsRepr::Heap(bytes.into()))
         }
+    }
+
+    /// `input[start..end]`, reading a fixed-size window for short contents when the input
+    /// allows it: a constant-size copy instead of a memcpy call per primitive. The window's bytes
+    /// past `end` stay in the buffer but are never exposed (every accessor stops at `len`).
+    fn copy_from_range(input: &[u8], start: usize, end: usize) -> Octets {
+        let len = end - start;
+        if len <= Self::INLINE {
+            if let Some(window) = input.get(start..start + Self::INLINE) {
+                let mut buf = [0u8; Self::INLINE];
+                buf.copy_from_slice(window);
+                return Octets(OctetsRepr::Inline {
+                    len: len as u8,
+                    buf,
+                });
+            }
+        }
+        Octets::copy_from(&input[start..end])
     }
 
     pub fn as_slice(&self) -> &[u8] {
@@ -320,7 +340,7 @@ impl From<Vec<u8>> for Octets {
         if v.len() <= Self::INLINE {
             Octets::copy_from(&v)
         } else {
-            Octets(OctetsRepr::Heap(v))
+            Octets(OctetsRepr::Heap(v.into_boxed_slice()))
         }
     }
 }
@@ -364,9 +384,12 @@ pub struct Tlv {
     /// only when the input used a non-minimal form; `None` means DER form. Every mutation of a
     /// node goes through a method that clears it, so `None` stays true.
     length_octets: Option<u8>,
-    /// Byte offset of the tag in the parsed input.
-    offset: Option<usize>,
+    /// Byte offset of the tag in the parsed input; [`NO_OFFSET`] for a built node (or one past
+    /// 4 GiB). A u32 rather than `Option<usize>` keeps the node small.
+    offset: u32,
 }
+
+const NO_OFFSET: u32 = u32::MAX;
 
 /// Equality is structural: tag and value, plus the remembered length forms (two trees are equal
 /// when they encode to the same bytes), not the parse offsets.
@@ -389,7 +412,7 @@ impl Tlv {
             tag,
             value: Value::Primitive(Octets::from(content.into())),
             length_octets: None,
-            offset: None,
+            offset: NO_OFFSET,
         }
     }
 
@@ -399,7 +422,7 @@ impl Tlv {
             tag: tag.with_constructed(true),
             value: Value::Constructed(children),
             length_octets: None,
-            offset: None,
+            offset: NO_OFFSET,
         }
     }
 
@@ -443,7 +466,7 @@ impl Tlv {
 
     /// Byte offset of this node's tag in the input it was parsed from.
     pub fn offset(&self) -> Option<usize> {
-        self.offset
+        (self.offset != NO_OFFSET).then_some(self.offset as usize)
     }
 
     /// Replaces the tag (the remembered length form stays: only the tag changes).
@@ -604,8 +627,9 @@ impl Tlv {
 
     pub fn parse_prefix_with(input: &[u8], limits: &Limits) -> Result<(Tlv, usize), TlvError> {
         check_size(input, limits)?;
-        let mut path = Vec::new();
-        Parser { input, limits }.node(0, input.len(), &mut path, &mut Vec::new())
+        Parser { input, limits }
+            .node(0, input.len())
+            .map_err(Parser::finish)
     }
 
     /// Parses a run of concatenated TLVs (e.g. a profile package: ProfileElements back to back).
@@ -615,8 +639,9 @@ impl Tlv {
 
     pub fn parse_all_with(input: &[u8], limits: &Limits) -> Result<Vec<Tlv>, TlvError> {
         check_size(input, limits)?;
-        let mut path = Vec::new();
-        Parser { input, limits }.children(0, input.len(), &mut path, &mut Vec::new())
+        Parser { input, limits }
+            .children(0, input.len(), 0)
+            .map_err(Parser::finish)
     }
 }
 
@@ -684,108 +709,175 @@ struct Parser<'a> {
     limits: &'a Limits,
 }
 
+/// A parsed tag and length: where the content starts and ends.
+struct Header {
+    tag: Tag,
+    length_octets: u8,
+    content_start: usize,
+    content_end: usize,
+}
+
+/// Internal results box the error: `Result<Vec<Tlv>, _>` then stays the size of a `Vec`, which
+/// the recursion returns once per constructed node. While an error unwinds, each enclosing node
+/// pushes its tag, so the path is innermost first until [`Parser::finish`] turns it around: the
+/// hot path keeps no path at all.
+type ParseResult<T> = Result<T, Box<TlvError>>;
+
 impl Parser<'_> {
-    fn err(&self, kind: TlvErrorKind, offset: usize, path: &[Tag]) -> TlvError {
-        TlvError {
+    fn err(&self, kind: TlvErrorKind, offset: usize) -> Box<TlvError> {
+        Box::new(TlvError {
             kind,
             offset,
-            path: TagPath(path.to_vec()),
-        }
+            path: TagPath(Vec::new()),
+        })
     }
 
-    /// Parses the node starting at `pos`, which must end by `end`.
-    fn node(
-        &self,
-        pos: usize,
-        end: usize,
-        path: &mut Vec<Tag>,
-        scratch: &mut Vec<Tlv>,
-    ) -> Result<(Tlv, usize), TlvError> {
+    /// Turns an unwound error's path outermost first.
+    fn finish(mut e: Box<TlvError>) -> TlvError {
+        e.path.0.reverse();
+        *e
+    }
+
+    /// Parses the node starting at `pos`, which must end by `end`; returns it and its size.
+    fn node(&self, pos: usize, end: usize) -> ParseResult<(Tlv, usize)> {
+        let header = self.header(pos, end, 0)?;
+        let value = self.value(&header, 1)?;
+        let used = header.content_end - pos;
+        Ok((self.assemble(pos, &header, value), used))
+    }
+
+    /// Reads the tag and length at `pos` (a node at `depth`, the top being 0) and checks depth and
+    /// bounds. An error's path starts with the offending tag when it could be read.
+    #[inline(always)]
+    fn header(&self, pos: usize, end: usize, depth: usize) -> ParseResult<Header> {
         if pos >= end {
-            return Err(self.err(TlvErrorKind::Empty, pos, path));
+            return Err(self.err(TlvErrorKind::Empty, pos));
         }
-        if path.len() >= self.limits.max_depth {
+        if depth >= self.limits.max_depth {
             return Err(self.err(
                 TlvErrorKind::TooDeep {
                     limit: self.limits.max_depth,
                 },
                 pos,
-                path,
             ));
         }
-        let (tag, tag_len) = self.tag(pos, end, path)?;
-        path.push(tag);
-        let result = self.after_tag(pos, tag, tag_len, end, path, scratch);
-        path.pop();
-        result
-    }
-
-    fn after_tag(
-        &self,
-        pos: usize,
-        tag: Tag,
-        tag_len: usize,
-        end: usize,
-        path: &mut Vec<Tag>,
-        scratch: &mut Vec<Tlv>,
-    ) -> Result<(Tlv, usize), TlvError> {
+        let (tag, tag_len) = self.tag(pos, end)?;
+        let with_tag = |mut e: Box<TlvError>| {
+            e.path.0.push(tag);
+            e
+        };
         let len_pos = pos + tag_len;
-        let (len, length_octets) = self.length(len_pos, end, path)?;
+        let (len, length_octets) = self.length(len_pos, end).map_err(with_tag)?;
         let content_start = len_pos + 1 + length_octets as usize;
         let remaining = end - content_start;
         if len > remaining {
-            return Err(self.err(
+            return Err(with_tag(self.err(
                 TlvErrorKind::LengthExceedsInput {
                     length: len,
                     remaining,
                 },
                 pos,
-                path,
-            ));
+            )));
         }
-        let content_end = content_start + len;
-        let value = if tag.is_constructed() {
-            Value::Constructed(self.children(content_start, content_end, path, scratch)?)
+        Ok(Header {
+            tag,
+            length_octets,
+            content_start,
+            content_end: content_start + len,
+        })
+    }
+
+    /// The content of a node; `depth` is that of its children.
+    #[inline(always)]
+    fn value(&self, header: &Header, depth: usize) -> ParseResult<Value> {
+        Ok(if header.tag.is_constructed() {
+            let children = self
+                .children(header.content_start, header.content_end, depth)
+                .map_err(|mut e| {
+                    e.path.0.push(header.tag);
+                    e
+                })?;
+            Value::Constructed(children)
         } else {
-            Value::Primitive(Octets::copy_from(&self.input[content_start..content_end]))
-        };
-        Ok((
-            Tlv {
-                tag,
-                value,
-                length_octets: (length_octets != der_length_octets(len)).then_some(length_octets),
-                offset: Some(pos),
-            },
-            content_end - pos,
-        ))
+            Value::Primitive(Octets::copy_from_range(
+                self.input,
+                header.content_start,
+                header.content_end,
+            ))
+        })
     }
 
-    /// Children are collected on one shared stack and moved into an exactly sized `Vec`: one
-    /// allocation per constructed node instead of repeated growth.
-    fn children(
-        &self,
-        mut pos: usize,
-        end: usize,
-        path: &mut Vec<Tag>,
-        scratch: &mut Vec<Tlv>,
-    ) -> Result<Vec<Tlv>, TlvError> {
-        let start = scratch.len();
-        while pos < end {
-            match self.node(pos, end, path, scratch) {
-                Ok((child, used)) => {
-                    scratch.push(child);
-                    pos += used;
-                }
-                Err(e) => {
-                    scratch.truncate(start);
-                    return Err(e);
-                }
-            }
+    #[inline(always)]
+    fn assemble(&self, pos: usize, header: &Header, value: Value) -> Tlv {
+        let len = header.content_end - header.content_start;
+        Tlv {
+            tag: header.tag,
+            value,
+            length_octets: (header.length_octets != der_length_octets(len))
+                .then_some(header.length_octets),
+            offset: u32::try_from(pos).unwrap_or(NO_OFFSET),
         }
-        Ok(scratch.drain(start..).collect())
     }
 
-    fn tag(&self, pos: usize, end: usize, path: &[Tag]) -> Result<(Tag, usize), TlvError> {
+    /// Children (at `depth`) go straight into a `Vec` sized by a header-only pre-scan of this
+    /// level, each built in place: one allocation per constructed node, no node returned by
+    /// value.
+    fn children(&self, mut pos: usize, end: usize, depth: usize) -> ParseResult<Vec<Tlv>> {
+        let mut children = Vec::with_capacity(self.count_children(pos, end));
+        while pos < end {
+            let header = self.header(pos, end, depth)?;
+            let value = self.value(&header, depth + 1)?;
+            children.push(self.assemble(pos, &header, value));
+            pos = header.content_end;
+        }
+        Ok(children)
+    }
+
+    /// How many TLVs start in `pos..end`, reading only tags and lengths. It stops at the first
+    /// malformed header: the parse that follows reports it, so the count need not be exact
+    /// then, only bounded by the input (at most one child per two bytes).
+    fn count_children(&self, mut pos: usize, end: usize) -> usize {
+        let mut count = 0;
+        while pos < end {
+            let Some(next) = self.skip_header_and_content(pos, end) else {
+                break;
+            };
+            count += 1;
+            pos = next;
+        }
+        count
+    }
+
+    /// Position after the TLV at `pos`, or `None` if its header is malformed or overruns `end`.
+    fn skip_header_and_content(&self, pos: usize, end: usize) -> Option<usize> {
+        let input = &self.input[..end];
+        let mut i = pos + 1;
+        if input[pos] & 0x1F == 0x1F {
+            while *input.get(i)? & 0x80 != 0 {
+                i += 1;
+            }
+            i += 1;
+        }
+        let first = *input.get(i)?;
+        i += 1;
+        let len = if first < 0x80 {
+            first as usize
+        } else {
+            let n = (first & 0x7F) as usize;
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let octets = input.get(i..i + n)?;
+            i += n;
+            octets
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | *b as usize)
+        };
+        let next = i.checked_add(len)?;
+        (next <= end).then_some(next)
+    }
+
+    fn tag(&self, pos: usize, end: usize) -> ParseResult<(Tag, usize)> {
         let first = self.input[pos];
         let class = Class::from_bits(first);
         let constructed = first & 0x20 != 0;
@@ -796,10 +888,10 @@ impl Parser<'_> {
         let mut i = pos + 1;
         loop {
             if i >= end {
-                return Err(self.err(TlvErrorKind::TruncatedTag, pos, path));
+                return Err(self.err(TlvErrorKind::TruncatedTag, pos));
             }
             if i - pos >= 4 {
-                return Err(self.err(TlvErrorKind::TagTooLong, pos, path));
+                return Err(self.err(TlvErrorKind::TagTooLong, pos));
             }
             let b = self.input[i];
             if i == pos + 1 && b == 0x80 {
@@ -808,7 +900,6 @@ impl Parser<'_> {
                         reason: "leading 0x80 octet in tag number",
                     },
                     pos,
-                    path,
                 ));
             }
             number = (number << 7) | (b & 0x7F) as u32;
@@ -823,33 +914,32 @@ impl Parser<'_> {
                     reason: "tag number below 31 in multi-byte form",
                 },
                 pos,
-                path,
             ));
         }
         Ok((Tag::new(class, constructed, number), i - pos))
     }
 
     /// Returns (length, number of length octets after the first; 0 = short form).
-    fn length(&self, pos: usize, end: usize, path: &[Tag]) -> Result<(usize, u8), TlvError> {
+    fn length(&self, pos: usize, end: usize) -> ParseResult<(usize, u8)> {
         if pos >= end {
-            return Err(self.err(TlvErrorKind::TruncatedLength, pos, path));
+            return Err(self.err(TlvErrorKind::TruncatedLength, pos));
         }
         let first = self.input[pos];
         if first < 0x80 {
             return Ok((first as usize, 0));
         }
         if first == 0x80 {
-            return Err(self.err(TlvErrorKind::IndefiniteLength, pos, path));
+            return Err(self.err(TlvErrorKind::IndefiniteLength, pos));
         }
         if first == 0xFF {
-            return Err(self.err(TlvErrorKind::ReservedLength, pos, path));
+            return Err(self.err(TlvErrorKind::ReservedLength, pos));
         }
         let n = (first & 0x7F) as usize;
         if n > 4 {
-            return Err(self.err(TlvErrorKind::LengthTooLong { octets: n }, pos, path));
+            return Err(self.err(TlvErrorKind::LengthTooLong { octets: n }, pos));
         }
         if end - pos - 1 < n {
-            return Err(self.err(TlvErrorKind::TruncatedLength, pos, path));
+            return Err(self.err(TlvErrorKind::TruncatedLength, pos));
         }
         let len = self.input[pos + 1..pos + 1 + n]
             .iter()
@@ -867,6 +957,13 @@ pub fn to_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn node_stays_small() {
+        // Parse time is mostly moving nodes; a growing Tlv shows up in the profile benchmark.
+        assert_eq!(std::mem::size_of::<Octets>(), 24);
+        assert_eq!(std::mem::size_of::<Tlv>(), 48);
+    }
 
     fn h(s: &str) -> Vec<u8> {
         hex::decode(s.replace(' ', "")).unwrap()
