@@ -629,7 +629,7 @@ impl Tlv {
         check_size(input, limits)?;
         Parser { input, limits }
             .node(0, input.len())
-            .map_err(Parser::finish)
+            .map_err(|e| Parser::finish(*e))
     }
 
     /// Parses a run of concatenated TLVs (e.g. a profile package: ProfileElements back to back).
@@ -641,7 +641,7 @@ impl Tlv {
         check_size(input, limits)?;
         Parser { input, limits }
             .children(0, input.len(), 0)
-            .map_err(Parser::finish)
+            .map_err(|e| Parser::finish(*e))
     }
 }
 
@@ -733,9 +733,9 @@ impl Parser<'_> {
     }
 
     /// Turns an unwound error's path outermost first.
-    fn finish(mut e: Box<TlvError>) -> TlvError {
+    fn finish(mut e: TlvError) -> TlvError {
         e.path.0.reverse();
-        *e
+        e
     }
 
     /// Parses the node starting at `pos`, which must end by `end`; returns it and its size.
