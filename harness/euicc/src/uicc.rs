@@ -34,8 +34,8 @@
 //! - SEARCH RECORD, INCREASE, RESIZE, file creation/deletion are not implemented (`6D00`).
 //! - The SAIP `pinAttributes` bits are read as b1 = PIN enabled, b3 = may be disabled
 //!   (unconfirmed: inferred from the TS.48 profiles, where PIN1 = 6 and ADM/PIN2 = 3).
-//! - MILENAGE uses the default rotation/xoring constants: `AkaSummary` does not carry custom
-//!   ones. TUAK is not implemented (AUTHENTICATE answers `6A81`).
+//! - MILENAGE uses the profile's rotation/xoring constants and starts from its `sqnInit` array.
+//!   TUAK is not implemented (AUTHENTICATE answers `6A81`).
 
 use std::fmt;
 
@@ -44,9 +44,9 @@ use rsp_profile::expand::{AkaSummary, FileSystem, PinSummary, PukSummary};
 use rsp_profile::templates::FileKind;
 use serde::{Deserialize, Serialize};
 
-// At integration this line becomes `use rsp_crypto::milenage;` (nothing else changes).
 use milenage::{
-    auth_response_apdu_data, c3, parse_authenticate_command, AkaOutcome, Milenage, SqnState,
+    auth_response_apdu_data, c3, parse_authenticate_command, AkaOutcome, Milenage,
+    MilenageConstants, SqnState,
 };
 use rsp_crypto::milenage;
 
@@ -2161,13 +2161,30 @@ fn dir_record_aid(rec: &[u8]) -> Option<&[u8]> {
     None
 }
 
-/// The SQN memory a profile starts with: Δ and the age limit from the PE (SAIP defaults
-/// otherwise). `sqnInit` values are not in [`AkaSummary`] (only their count), so the array
-/// starts at zero, the SAIP default.
+/// The SQN memory a profile starts with: the `sqnInit` array (one entry per IND; all zero when
+/// the PE leaves the DEFAULT), Δ and the age limit from the PE (SAIP defaults otherwise). An
+/// array whose size is not a power of two up to 1024 entries, or with an entry that is not 6
+/// bytes, cannot be an IND array; schema validation reports it, and the card starts from the
+/// DEFAULT array rather than refuse the profile at power-on.
 fn initial_sqn(a: &AkaSummary) -> SqnState {
     let delta = six_bytes_u64(&a.sqn_delta).unwrap_or(SqnState::DEFAULT_DELTA);
     let age = six_bytes_u64(&a.sqn_age_limit);
-    SqnState::new().with_delta(delta).with_age_limit(age)
+    sqn_array(&a.sqn_init)
+        .unwrap_or_default()
+        .with_delta(delta)
+        .with_age_limit(age)
+}
+
+fn sqn_array(entries: &[Vec<u8>]) -> Option<SqnState> {
+    if entries.is_empty() || !entries.len().is_power_of_two() {
+        return None;
+    }
+    let ind_bits = u8::try_from(entries.len().trailing_zeros()).ok()?;
+    let values = entries
+        .iter()
+        .map(|e| <[u8; 6]>::try_from(e.as_slice()).ok())
+        .collect::<Option<Vec<[u8; 6]>>>()?;
+    SqnState::from_entries(ind_bits, &values).ok()
 }
 
 impl Algorithm {
@@ -2176,7 +2193,12 @@ impl Algorithm {
         let opc = <[u8; 16]>::try_from(a.opc.0.as_slice()).ok();
         match (a.algorithm.as_str(), key, opc) {
             ("milenage", Some(k), Some(opc)) => {
-                Algorithm::Milenage(Box::new(Milenage::new(k, opc)))
+                match MilenageConstants::from_saip(&a.rotation_constants, &a.xoring_constants) {
+                    Ok(constants) => {
+                        Algorithm::Milenage(Box::new(Milenage::with_constants(k, opc, constants)))
+                    }
+                    Err(e) => Algorithm::Unsupported(format!("milenage constants: {e}")),
+                }
             }
             ("usim-test-algorithm", Some(k), _) => Algorithm::TestXor {
                 k: Key16(k),
@@ -2906,6 +2928,68 @@ mod tests {
             }
             other => panic!("expected success, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn authenticate_uses_the_profile_constants_and_sqn_init() {
+        let mut fs = minimal_fs();
+        let rotations = [10, 20, 30, 40, 50];
+        let xors: Vec<u8> = (0..80u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+        let aka = &mut fs.aka[0];
+        aka.rotation_constants = rotations.to_vec();
+        aka.xoring_constants = xors.clone();
+        // IND 3 has already seen SEQ 100.
+        aka.sqn_init = (0..32)
+            .map(|ind| {
+                SqnState::new()
+                    .compose(if ind == 3 { 100 } else { 0 }, ind)
+                    .to_vec()
+            })
+            .collect();
+        let constants = MilenageConstants::from_saip(&rotations, &xors).unwrap();
+        let net = Milenage::with_constants(K, OPC, constants);
+        let mut u = uicc(&fs);
+        select_usim(&mut u);
+
+        let rand = [0x61; 16];
+        let stale = net.generate_vector(&rand, SqnState::new().compose(100, 3), [0x80, 0]);
+        let r = milenage_auth(&mut u, rand, stale.autn);
+        assert!(
+            matches!(
+                parse_authenticate_response(&r.data),
+                Ok(AuthResponse::SyncFailure { .. })
+            ),
+            "SEQ 100 on IND 3 is not fresh after sqnInit: {r:?}"
+        );
+        let fresh = net.generate_vector(&rand, SqnState::new().compose(101, 3), [0x80, 0]);
+        let r = milenage_auth(&mut u, rand, fresh.autn);
+        match parse_authenticate_response(&r.data).unwrap() {
+            AuthResponse::Success { res, ck, .. } => {
+                assert_eq!((res, ck), (fresh.xres.to_vec(), fresh.ck));
+            }
+            other => panic!("expected success, got {other:?}"),
+        }
+        // A network on the default constants fails the MAC check.
+        let default_net = Milenage::new(K, OPC).generate_vector(
+            &rand,
+            SqnState::new().compose(102, 3),
+            [0x80, 0],
+        );
+        assert_eq!(milenage_auth(&mut u, rand, default_net.autn).sw, 0x9862);
+    }
+
+    #[test]
+    fn sqn_init_that_is_no_ind_array_falls_back_to_the_default() {
+        let mut fs = minimal_fs();
+        fs.aka[0].sqn_init = vec![vec![0xFF; 6]; 3];
+        let mut u = uicc(&fs);
+        select_usim(&mut u);
+        let v = Milenage::new(K, OPC).generate_vector(
+            &[2; 16],
+            SqnState::new().compose(1, 0),
+            [0x80, 0],
+        );
+        assert_eq!(milenage_auth(&mut u, [2; 16], v.autn).sw, 0x9000);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use rsp_codec::der;
 use rsp_codec::tlv::{Tag, Tlv};
 
 use crate::package::{ProfileElement, ProfilePackage};
+use crate::schema::{ROTATION_CONSTANTS_DEFAULT, XORING_CONSTANTS_DEFAULT};
 use crate::templates::{
     self, Base, DefaultContent, FileKind, Layout, Param, Template, TemplateFile,
 };
@@ -154,7 +155,26 @@ pub struct AkaSummary {
     pub sqn_options: Vec<u8>,
     pub sqn_delta: Vec<u8>,
     pub sqn_age_limit: Vec<u8>,
-    pub sqn_init_entries: usize,
+    /// `sqnInit` entries (6 bytes each); empty when the PE leaves the DEFAULT (32 zero
+    /// entries) implied.
+    pub sqn_init: Vec<Vec<u8>>,
+    /// MILENAGE r1..r5 (`rotationConstants`, DEFAULT `4000204060`).
+    pub rotation_constants: Vec<u8>,
+    /// MILENAGE c1..c5, 16 bytes each (`xoringConstants`, DEFAULT c1 = 0, c2 = …01, c3 = …02,
+    /// c4 = …04, c5 = …08).
+    pub xoring_constants: Vec<u8>,
+    /// `authCounterMax` (OPTIONAL).
+    pub auth_counter_max: Option<Vec<u8>>,
+    /// TUAK `numberOfKeccak` (DEFAULT 1).
+    pub number_of_keccak: u8,
+}
+
+impl AkaSummary {
+    /// Whether the MILENAGE constants are the SAIP DEFAULTs (TS 35.206's example values).
+    pub fn has_default_constants(&self) -> bool {
+        self.rotation_constants == ROTATION_CONSTANTS_DEFAULT
+            && self.xoring_constants == XORING_CONSTANTS_DEFAULT
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,14 +326,33 @@ impl fmt::Display for FileSystem {
             } else {
                 write!(f, " K {} OPc {}", a.key, a.opc)?;
             }
+            // Only what differs from the DEFAULTs, so a usual profile prints one short line.
+            if !a.has_default_constants() {
+                write!(
+                    f,
+                    " rotationConstants {} xoringConstants {}",
+                    hex_up(&a.rotation_constants),
+                    hex_up(&a.xoring_constants)
+                )?;
+            }
+            if let Some(m) = &a.auth_counter_max {
+                write!(f, " authCounterMax {}", hex_up(m))?;
+            }
+            if a.number_of_keccak != 1 {
+                write!(f, " numberOfKeccak {}", a.number_of_keccak)?;
+            }
             writeln!(
                 f,
                 " sqnOptions {} sqnDelta {} sqnAgeLimit {} sqnInit {} entries",
                 hex_up(&a.sqn_options),
                 hex_up(&a.sqn_delta),
                 hex_up(&a.sqn_age_limit),
-                a.sqn_init_entries
+                a.sqn_init.len()
             )?;
+            if a.sqn_init.iter().any(|e| e.iter().any(|b| *b != 0)) {
+                let entries: Vec<String> = a.sqn_init.iter().map(|e| hex_up(e)).collect();
+                writeln!(f, "  sqnInit {}", entries.join(" "))?;
+            }
         }
         for sd in &self.security_domains {
             writeln!(
@@ -1303,7 +1342,16 @@ impl Expander {
             sqn_options: prim(t, 0x82).map_or(vec![0x02], <[u8]>::to_vec),
             sqn_delta: prim(t, 0x83).map_or(vec![0, 0, 0x10, 0, 0, 0], <[u8]>::to_vec),
             sqn_age_limit: prim(t, 0x84).map_or(vec![0, 0, 0x10, 0, 0, 0], <[u8]>::to_vec),
-            sqn_init_entries: t.child(tag(0xA5)).map_or(0, |c| c.children().len()),
+            sqn_init: t.child(tag(0xA5)).map_or_else(Vec::new, |c| {
+                c.children()
+                    .iter()
+                    .map(|e| e.content().unwrap_or(&[]).to_vec())
+                    .collect()
+            }),
+            rotation_constants: ROTATION_CONSTANTS_DEFAULT.to_vec(),
+            xoring_constants: XORING_CONSTANTS_DEFAULT.to_vec(),
+            auth_counter_max: None,
+            number_of_keccak: 1,
         };
         match cfg {
             Some(c) if c.tag() == tag(0xA0) => {
@@ -1322,6 +1370,16 @@ impl Expander {
                 s.options = prim(c, 0x81).and_then(|o| o.first().copied());
                 s.key = Secret(prim(c, 0x82).unwrap_or(&[]).to_vec());
                 s.opc = Secret(prim(c, 0x83).unwrap_or(&[]).to_vec());
+                if let Some(r) = prim(c, 0x84) {
+                    s.rotation_constants = r.to_vec();
+                }
+                if let Some(x) = prim(c, 0x85) {
+                    s.xoring_constants = x.to_vec();
+                }
+                s.auth_counter_max = prim(c, 0x86).map(<[u8]>::to_vec);
+                if let Some(&[n]) = prim(c, 0x87) {
+                    s.number_of_keccak = n;
+                }
             }
             _ => {}
         }

@@ -674,11 +674,14 @@ pub static ALGO_PARAMETER: T = T::new("AlgoParameter", 0x30, Sequence(&[
     F::new("algorithmOptions", 0x81, &OCTET1),
     F::new("key", 0x82, &OCTET_STRING),
     F::new("opc", 0x83, &OCTET_STRING),
-    F::default("rotationConstants", 0x84, &OCTET5, &[0x40, 0x00, 0x20, 0x40, 0x60]),
+    F::default("rotationConstants", 0x84, &OCTET5, &ROTATION_CONSTANTS_DEFAULT),
     F::default("xoringConstants", 0x85, &OCTET80, &XORING_CONSTANTS_DEFAULT),
     F::opt("authCounterMax", 0x86, &OCTET3),
     F::default("numberOfKeccak", 0x87, &UINT8, &[0x01]),
 ]));
+
+/// Milenage r1..r5.
+pub static ROTATION_CONSTANTS_DEFAULT: [u8; 5] = [0x40, 0x00, 0x20, 0x40, 0x60];
 
 /// Milenage c1..c5: c1 = 0, c2 = …01, c3 = …02, c4 = …04, c5 = …08 (16 bytes each).
 pub static XORING_CONSTANTS_DEFAULT: [u8; 80] = {
