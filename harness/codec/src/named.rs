@@ -64,6 +64,26 @@ impl Node<'_> {
     }
 }
 
+/// Appends `[i]` without the formatting machinery: every SEQUENCE OF item takes this path.
+fn push_index(path: &mut String, i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    digits[start..]
+        .iter()
+        .for_each(|&d| path.push(char::from(d)));
+    path.push(']');
+}
+
 fn join_segment(prefix: &mut String, seg: &str, indexed: bool) {
     if !prefix.is_empty() && !indexed {
         prefix.push('.');
@@ -139,7 +159,14 @@ impl Decoded<'_> {
 
 /// Decodes `tlv` as a value of `ty`.
 pub fn decode<'t>(ty: &'static TypeDef, tlv: &'t Tlv) -> Decoded<'t> {
-    let mut cx = Cx { errors: Vec::new() };
+    decode_with(ty, tlv, true)
+}
+
+fn decode_with<'t>(ty: &'static TypeDef, tlv: &'t Tlv, build: bool) -> Decoded<'t> {
+    let mut cx = Cx {
+        errors: Vec::new(),
+        build,
+    };
     let mut path = ty.name.to_owned();
     if !ty.matches(tlv.tag()) {
         cx.err(
@@ -158,9 +185,10 @@ pub fn decode<'t>(ty: &'static TypeDef, tlv: &'t Tlv) -> Decoded<'t> {
     }
 }
 
-/// Validates `tlv` as `ty`, returning every violation.
+/// Validates `tlv` as `ty`, returning every violation. The same walk as [`decode`] without
+/// keeping the named tree, which is most of decode's allocations.
 pub fn validate(ty: &'static TypeDef, tlv: &Tlv) -> Vec<SchemaError> {
-    decode(ty, tlv).errors
+    decode_with(ty, tlv, false).errors
 }
 
 fn expected_tags(tag: Option<Tag>, ty: &TypeDef) -> String {
@@ -177,9 +205,18 @@ fn expected_tags(tag: Option<Tag>, ty: &TypeDef) -> String {
 
 struct Cx {
     errors: Vec<SchemaError>,
+    /// Keep the named tree; off for validation, which only needs the errors.
+    build: bool,
 }
 
 impl Cx {
+    /// Adds a child node to the tree being built (dropped when only validating).
+    fn keep<'t>(&self, out: &mut Vec<Node<'t>>, node: Node<'t>) {
+        if self.build {
+            out.push(node);
+        }
+    }
+
     fn err(&mut self, path: &str, tlv: &Tlv, kind: SchemaErrorKind) {
         self.errors.push(SchemaError {
             path: path.to_owned(),
@@ -206,16 +243,21 @@ impl Cx {
         if !tlv.has_der_length() {
             self.check_der_length(tlv, &format!("#{}", tlv.tag()));
         }
+        let mut children = Vec::new();
+        for c in tlv.children() {
+            let node = self.unknown(c, None);
+            self.keep(&mut children, node);
+        }
         Node {
-            name: Cow::Owned(format!("#{}", tlv.tag())),
+            name: if self.build {
+                Cow::Owned(format!("#{}", tlv.tag()))
+            } else {
+                Cow::Borrowed("#")
+            },
             ty: None,
             tlv,
             index,
-            children: tlv
-                .children()
-                .iter()
-                .map(|c| self.unknown(c, None))
-                .collect(),
+            children,
             unknown: true,
         }
     }
@@ -229,13 +271,19 @@ impl Cx {
         path: &mut String,
     ) -> Node<'t> {
         self.check_der_length(tlv, path);
-        let children = match ty.kind {
-            Kind::Choice(alts) if ty.tag.is_some() => match self.single_child(tlv, path) {
-                Some(inner) => self.alternative(alts, inner, path).into_iter().collect(),
-                None => Vec::new(),
-            },
-            Kind::Choice(alts) => self.alternative(alts, tlv, path).into_iter().collect(),
-            _ => self.value(ty, tlv, path),
+        let mut children = Vec::new();
+        match ty.kind {
+            Kind::Choice(alts) if ty.tag.is_some() => {
+                if let Some(inner) = self.single_child(tlv, path) {
+                    let node = self.alternative(alts, inner, path);
+                    self.keep(&mut children, node);
+                }
+            }
+            Kind::Choice(alts) => {
+                let node = self.alternative(alts, tlv, path);
+                self.keep(&mut children, node);
+            }
+            _ => children = self.value(ty, tlv, path),
         };
         Node {
             name,
@@ -270,16 +318,16 @@ impl Cx {
         alts: &'static [Field],
         tlv: &'t Tlv,
         path: &mut String,
-    ) -> Option<Node<'t>> {
+    ) -> Node<'t> {
         match alts.iter().find(|a| a.matches(tlv.tag())) {
-            Some(alt) => Some(self.field(alt, tlv, path, None)),
+            Some(alt) => self.field(alt, tlv, path, None),
             None => {
                 self.err(
                     path,
                     tlv,
                     SchemaErrorKind::UnknownAlternative { found: tlv.tag() },
                 );
-                Some(self.unknown(tlv, None))
+                self.unknown(tlv, None)
             }
         }
     }
@@ -294,17 +342,16 @@ impl Cx {
     ) -> Node<'t> {
         let len = path.len();
         match index {
-            Some(i) => {
-                let _ = write!(path, "[{i}]");
-            }
+            Some(i) => push_index(path, i),
             None => join_segment(path, field.name, false),
         }
         let mut node = if field.explicit {
             self.check_der_length(tlv, path);
-            let children = match self.single_child(tlv, path) {
-                Some(inner) => match field.ty.kind {
+            let mut children = Vec::new();
+            if let Some(inner) = self.single_child(tlv, path) {
+                let node = match field.ty.kind {
                     Kind::Choice(alts) if field.ty.tag.is_none() => {
-                        self.alternative(alts, inner, path).into_iter().collect()
+                        self.alternative(alts, inner, path)
                     }
                     _ => {
                         if !field.ty.matches(inner.tag()) {
@@ -317,11 +364,11 @@ impl Cx {
                                 },
                             );
                         }
-                        vec![self.typed(Cow::Borrowed(field.ty.name), field.ty, inner, path)]
+                        self.typed(Cow::Borrowed(field.ty.name), field.ty, inner, path)
                     }
-                },
-                None => Vec::new(),
-            };
+                };
+                self.keep(&mut children, node);
+            }
             Node {
                 name: Cow::Borrowed(field.name),
                 ty: Some(field.ty),
@@ -367,34 +414,36 @@ impl Cx {
                         },
                     );
                 }
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, child)| {
-                        if item.matches(child.tag()) {
-                            self.field(item, child, path, Some(i))
-                        } else {
-                            let mut p = format!("{path}[{i}]");
-                            self.err(
-                                &p,
-                                child,
-                                SchemaErrorKind::WrongTag {
-                                    expected: expected_tags(item.tag, item.ty),
-                                    found: child.tag(),
-                                },
-                            );
-                            p.clear();
-                            self.unknown(child, Some(i))
-                        }
-                    })
-                    .collect()
+                let mut out = Vec::new();
+                for (i, child) in items.iter().enumerate() {
+                    let node = if item.matches(child.tag()) {
+                        self.field(item, child, path, Some(i))
+                    } else {
+                        let mut p = format!("{path}[{i}]");
+                        self.err(
+                            &p,
+                            child,
+                            SchemaErrorKind::WrongTag {
+                                expected: expected_tags(item.tag, item.ty),
+                                found: child.tag(),
+                            },
+                        );
+                        p.clear();
+                        self.unknown(child, Some(i))
+                    };
+                    self.keep(&mut out, node);
+                }
+                out
             }
             Kind::Choice(_) => unreachable!("choices are handled by typed()"),
-            Kind::Any => tlv
-                .children()
-                .iter()
-                .map(|c| self.unknown_plain(c))
-                .collect(),
+            Kind::Any => {
+                let mut out = Vec::new();
+                for c in tlv.children() {
+                    let node = self.unknown_plain(c);
+                    self.keep(&mut out, node);
+                }
+                out
+            }
             _ => {
                 self.primitive(ty, tlv, path);
                 Vec::new()
@@ -424,7 +473,7 @@ impl Cx {
         tlv: &'t Tlv,
         path: &mut String,
     ) -> Vec<Node<'t>> {
-        let mut out = Vec::with_capacity(tlv.children().len());
+        let mut out = Vec::with_capacity(if self.build { tlv.children().len() } else { 0 });
         let mut next = 0;
         for child in tlv.children() {
             let tag = child.tag();
@@ -432,14 +481,17 @@ impl Cx {
                 for skipped in &fields[next..j] {
                     self.missing(skipped, tlv, path);
                 }
-                out.push(self.field(&fields[j], child, path, None));
+                let node = self.field(&fields[j], child, path, None);
+                self.keep(&mut out, node);
                 next = j + 1;
             } else if fields[..next].iter().any(|f| f.matches(tag)) {
                 let p = format!("{path}.#{tag}");
                 self.err(&p, child, SchemaErrorKind::OutOfOrder { found: tag });
-                out.push(self.unknown(child, None));
+                let node = self.unknown(child, None);
+                self.keep(&mut out, node);
             } else {
-                out.push(self.unknown(child, None));
+                let node = self.unknown(child, None);
+                self.keep(&mut out, node);
             }
         }
         for f in &fields[next..] {
@@ -651,5 +703,17 @@ fn render_octets(hint: OctetsHint, content: &[u8]) -> String {
             Err(_) => format!("{} (not EF.ICCID BCD)", hex_or_empty(content)),
         },
         _ => hex_or_empty(content),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_index_writes_decimal() {
+        for i in [0usize, 7, 10, 99, 1234, usize::MAX] {
+            let mut s = String::from("a");
+            super::push_index(&mut s, i);
+            assert_eq!(s, format!("a[{i}]"));
+        }
     }
 }

@@ -153,6 +153,29 @@ proptest! {
         prop_assert_eq!(ServerSigned1::decode(&bytes).unwrap(), v);
     }
 
+    /// `validate` skips building the named tree; it must still report exactly what `decode`
+    /// reports, on valid messages and on every kind of damage.
+    #[test]
+    fn validate_reports_what_decode_reports(tx in proptest::collection::vec(any::<u8>(), 1..=16),
+                                            addr in text(40), strategy in 0usize..16, seed: u64) {
+        use rsp_codec::mutate::{mutate_der, DerStrategy, Rng};
+        let bytes = ServerSigned1 {
+            transaction_id: tx,
+            euicc_challenge: [7; 16],
+            server_address: addr,
+            server_challenge: [9; 16],
+            extensions: vec![],
+        }
+        .encode();
+        let ty = &schema::SERVER_SIGNED1;
+        let mutated = mutate_der(&bytes, Some(ty), DerStrategy::ALL[strategy], &mut Rng::new(seed))
+            .map(|m| m.bytes)
+            .unwrap_or(bytes);
+        if let Ok(tlv) = Tlv::parse(&mutated) {
+            prop_assert_eq!(validate(ty, &tlv), rsp_codec::named::decode(ty, &tlv).errors);
+        }
+    }
+
     #[test]
     fn signed2_round_trips(tx in proptest::collection::vec(any::<u8>(), 1..=16), cc: bool,
                            otpk in proptest::option::of(octets(65)), hash in proptest::option::of(octets(32))) {
