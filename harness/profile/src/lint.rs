@@ -126,7 +126,8 @@ rules! {
     TestAlgorithmShortRes = "SAIP-COMPAT-004", Warning, "USIM test algorithm with 32/64-bit RES";
     /// 19-digit ICCID.
     Iccid19Digits = "SAIP-COMPAT-005", Warning, "19-digit ICCID";
-    /// A template OID with a version suffix (`.4.2`, `.13.4`).
+    /// A template OID with a version suffix (`.4.2`, `.13.4`); a warning when the template is
+    /// newer than the PE version the header declares.
     VersionedTemplate = "SAIP-COMPAT-006", Info, "versioned template OID";
     /// DEFAULT parameters omitted where eUICCs are reported to misbehave.
     OmittedDefault = "SAIP-COMPAT-007", Info, "DEFAULT parameters omitted";
@@ -884,9 +885,9 @@ impl Cx<'_> {
         if rest.split('.').count() < 2 {
             return;
         }
-        let hv = self
-            .pkg
-            .header()
+        let header = self.pkg.header();
+        let declared = header.as_ref().and_then(|h| h.version());
+        let hv = header
             .map(|h| {
                 format!(
                     "{}.{}",
@@ -895,18 +896,43 @@ impl Cx<'_> {
                 )
             })
             .unwrap_or_else(|| "?".into());
-        self.push(
+        let since = crate::templates::since(&tid);
+        // Newer than the declared version: an eUICC of that version cannot know the template.
+        let newer = matches!((since, declared), (Some(s), Some(d)) if s > d);
+        let since_text = since.map_or_else(|| "unknown version".to_owned(), |s| format!("PE v{s}"));
+        let (severity, explanation) = if newer {
+            (
+                Severity::Warning,
+                "The template was introduced after the PE specification version the header \
+                 declares; an eUICC implementing only that version may answer \
+                 template-not-supported. Raise the header version to the one the template \
+                 needs, or use the base template with explicit files.",
+            )
+        } else {
+            (
+                RuleId::VersionedTemplate.severity(),
+                "Versioned templates were added in later PE specification versions; eUICCs that \
+                 only know an older version answer template-not-supported. Check that the target \
+                 eUICCs support this template version (list it in eUICC-Mandatory-GFSTEList) or \
+                 use the base template with explicit files.",
+            )
+        };
+        self.push_sev(
             RuleId::VersionedTemplate,
+            severity,
             Some(i),
             Some(format!("{}.templateID", pe.kind())),
             format!(
-                "template {tid} is a versioned template (base {}); header declares PE version {hv}",
-                template_base(&tid)
+                "template {tid} is a versioned template (base {}, since {since_text}); header \
+                 declares PE version {hv}{}",
+                template_base(&tid),
+                if newer {
+                    ", older than the template"
+                } else {
+                    ""
+                }
             ),
-            "Versioned templates were added in later PE specification versions; eUICCs that \
-             only know an older version answer template-not-supported. Check that the target \
-             eUICCs support this template version (list it in eUICC-Mandatory-GFSTEList) or use \
-             the base template with explicit files.",
+            explanation,
         );
     }
 

@@ -268,6 +268,15 @@ pub struct HeaderView {
 }
 
 impl HeaderView {
+    /// The declared PE specification version, when both numbers are present and fit.
+    pub fn version(&self) -> Option<crate::templates::SpecVersion> {
+        let v = |x: Option<i64>| x.and_then(|x| u8::try_from(x).ok());
+        Some(crate::templates::SpecVersion::new(
+            v(self.major_version)?,
+            v(self.minor_version)?,
+        ))
+    }
+
     fn read(tlv: &Tlv) -> HeaderView {
         let int = |t: u32| {
             tlv.child(Tag::of(t))

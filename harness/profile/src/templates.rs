@@ -1,15 +1,24 @@
 //! TCA file-structure templates (digest §7.3): for each template OID, the files a template-based
 //! file-system PE describes, with FID, type, size or record layout, SFI, access-rule record,
-//! default content and the parameters the profile must supply.
+//! default content, the parameters the profile must supply and the PE specification version
+//! that introduced the template.
 //!
 //! The data is our own transcription of the template facts (Profile interoperability
-//! specification, Annex A, as summarised by pySim's `templates.py`), in our own format. Where
-//! the summary disagreed with TS 102 221 / TS 31.102 file identifiers and the TS.48 test
-//! profiles (which state the FIDs explicitly), the standard FID is used and the line says so.
+//! specification v3.3.1, Annex A, as summarised by pySim's `templates.py`), in our own format.
+//! Where the summary disagreed with TS 102 221 / TS 31.102 file identifiers, the PE schema or
+//! the TS.48 test profiles (which state the FIDs explicitly), the standard FID is used and the
+//! line says so.
 //!
-//! Templates not transcribed (no file data here): ADF.CSIM `.10`/`.10.2`, CSIM optional
-//! `.11`/`.11.2`, USIM optional v3 `.5.3`, DF.5GS v4 `.13.4`, DF.SNPN `.15`, DF.5GProSe
-//! `.16`, IoT `.17`, IoT optional `.18`. [`recognised_without_data`] lists them.
+//! Complete (every file of the template): MF `.1`, DF.CD `.2`, DF.TELECOM `.3`/`.3.2`,
+//! ADF.USIM `.4`/`.4.2`, USIM optional `.5`/`.5.2`/`.5.3`, DF.PHONEBOOK `.6`, DF.GSM-ACCESS
+//! `.7`, ADF.ISIM `.8`, ISIM optional `.9`/`.9.2`, DF.EAP `.12`, DF.5GS
+//! `.13`/`.13.2`/`.13.3`/`.13.4`, DF.SAIP `.14`, DF.SNPN `.15`, DF.5GProSe `.16`.
+//!
+//! Missing (no file data; [`recognised_without_data`] lists them): ADF.CSIM `.10`/`.10.2` and
+//! CSIM optional `.11`/`.11.2` (the summary has no CSIM tables, only a TODO; the TS.48 profiles
+//! state FIDs and record lengths but not the sizes the template supplies, so a CSIM file without
+//! `efFileSize` or content keeps an unknown size), IoT `.17` and IoT optional `.18` (not in the
+//! summary).
 
 use std::fmt;
 
@@ -184,6 +193,8 @@ pub struct Template {
     /// EF.ARR the `arr` record numbers refer to.
     pub arr_fid: u16,
     pub files: &'static [TemplateFile],
+    /// First PE specification version (header major/minor) that defines this template.
+    pub since: SpecVersion,
 }
 
 impl Template {
@@ -193,6 +204,26 @@ impl Template {
     /// The template's root DF/ADF (its first file when that is a directory).
     pub fn root(&self) -> Option<&'static TemplateFile> {
         self.files.first().filter(|f| f.kind.is_dir())
+    }
+}
+
+/// A PE specification version as the ProfileHeader declares it (`major-version`,
+/// `minor-version`; v2.3.1 is 2.3). Ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpecVersion {
+    pub major: u8,
+    pub minor: u8,
+}
+
+impl SpecVersion {
+    pub const fn new(major: u8, minor: u8) -> SpecVersion {
+        SpecVersion { major, minor }
+    }
+}
+
+impl fmt::Display for SpecVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
     }
 }
 
@@ -676,7 +707,7 @@ macro_rules! usim_files {
 static USIM_V1_FILES: &[TemplateFile] = &usim_files!(14);
 static USIM_V2_FILES: &[TemplateFile] = &usim_files!(17);
 
-// ---------------------------------------------------------------- USIM optional (.5, .5.2)
+// ---------------------------------------------------------------- USIM optional (.5, .5.2, .5.3)
 
 macro_rules! opt_usim_files {
     ($($extra:expr),* $(,)?) => {
@@ -766,7 +797,10 @@ macro_rules! opt_usim_files {
 }
 
 static OPT_USIM_V1_FILES: &[TemplateFile] = &opt_usim_files!();
-static OPT_USIM_V2_FILES: &[TemplateFile] = &opt_usim_files!(
+// The v2 additions (.5.2), shared by v3 (.5.3), which only adds EF.eAKA.
+macro_rules! opt_usim_v2_files {
+    ($($extra:expr),* $(,)?) => {
+        opt_usim_files!(
     tr("ef-epdgid", "EF.ePDGId", 0x6FF3, None)
         .arr(2)
         .required()
@@ -813,7 +847,16 @@ static OPT_USIM_V2_FILES: &[TemplateFile] = &opt_usim_files!(
     bt("ef-mudmidconfigdata", "EF.MuDMiDConfigData", 0x6FFE)
         .arr(2)
         .required(),
-);
+            $($extra),*
+        )
+    };
+}
+
+static OPT_USIM_V2_FILES: &[TemplateFile] = &opt_usim_v2_files!();
+// Section 9.5.2.3 (v3.3.1). The summary gives EF.eAKA a fixed size of 1 and also lists `size`
+// as a parameter; the fixed size is kept (the profile may still state efFileSize).
+static OPT_USIM_V3_FILES: &[TemplateFile] =
+    &opt_usim_v2_files!(tr("ef-eaka", "EF.eAKA", 0x6F01, Some(1)).arr(3).required(),);
 
 // ---------------------------------------------------------------- DF.GSM-ACCESS (.7)
 
@@ -917,7 +960,7 @@ static OPT_ISIM_V2_FILES: &[TemplateFile] = &opt_isim_files!(
         .required(),
 );
 
-// ---------------------------------------------------------------- DF.5GS (.13, .13.2, .13.3)
+// ---------------------------------------------------------------- DF.5GS (.13, .13.2, .13.3, .13.4)
 
 const LOCI5G: DefaultContent = D::Fill {
     head: &[],
@@ -926,7 +969,7 @@ const LOCI5G: DefaultContent = D::Fill {
 };
 
 macro_rules! df5gs_files {
-    ($nsc_count:expr, $nsc_len:expr; $($extra:expr),* $(,)?) => {
+    ($nsc_count:expr, $nsc_len:expr, $ri:expr; $($extra:expr),* $(,)?) => {
         [
             // The summary gives 6FC0; TS 31.102 and the TS.48 profiles use 5FC0.
             df("df-df-5gs", "DF.5GS", 0x5FC0),
@@ -939,20 +982,36 @@ macro_rules! df5gs_files {
             tr("ef-suci-calc-info", "EF.SUCI_Calc_Info", 0x4F07, None).arr(2).sfi(0x07).def(FF).params(SIZE),
             lf("ef-opl5g", "EF.OPL5G", 0x4F08, None, Some(10)).arr(10).sfi(0x08).def(FF).params(&[P::NbRec]),
             tr("ef-supinai", "EF.SUPI_NAI", 0x4F09, None).arr(2).sfi(0x09).required().params(SIZE),
-            tr("ef-routing-indicator", "EF.Routing_Indicator", 0x4F0A, Some(4)).arr(2).sfi(0x0A).def(D::Bytes(&[0xF0, 0xFF, 0xFF, 0xFF])),
+            tr("ef-routing-indicator", "EF.Routing_Indicator", 0x4F0A, Some(4)).arr(2).sfi(0x0A).def(D::Bytes($ri)),
             $($extra),*
         ]
     };
 }
 
-static DF_5GS_V1_FILES: &[TemplateFile] = &df5gs_files!(1, 57;);
-static DF_5GS_V2_FILES: &[TemplateFile] = &df5gs_files!(1, 57;
+const RI_V1: &[u8] = &[0xF0, 0xFF, 0xFF, 0xFF];
+
+static DF_5GS_V1_FILES: &[TemplateFile] = &df5gs_files!(1, 57, RI_V1;);
+static DF_5GS_V2_FILES: &[TemplateFile] = &df5gs_files!(1, 57, RI_V1;
     bt("ef-ursp", "EF.URSP", 0x4F0B).arr(2),
     tr("ef-tn3gppsnn", "EF.TN3GPPSNN", 0x4F0C, Some(1)).arr(2).sfi(0x0C).def(D::Bytes(&[0x00])),
 );
-static DF_5GS_V3_FILES: &[TemplateFile] = &df5gs_files!(2, 62;
+static DF_5GS_V3_FILES: &[TemplateFile] = &df5gs_files!(2, 62, RI_V1;
     bt("ef-ursp", "EF.URSP", 0x4F0B).arr(2),
     tr("ef-tn3gppsnn", "EF.TN3GPPSNN", 0x4F0C, Some(1)).arr(2).sfi(0x0C).def(D::Bytes(&[0x00])),
+);
+// Section 9.5.11.4. The Routing Indicator default is F0FF0000 here, F0FFFFFF in v1-v3 (as the
+// summary gives it; not checked against TS 31.102).
+static DF_5GS_V4_FILES: &[TemplateFile] = &df5gs_files!(2, 62, &[0xF0, 0xFF, 0x00, 0x00];
+    bt("ef-ursp", "EF.URSP", 0x4F0B).arr(2),
+    tr("ef-tn3gppsnn", "EF.TN3GPPSNN", 0x4F0C, Some(1)).arr(2).sfi(0x0C).def(D::Bytes(&[0x00])),
+    tr("ef-cag", "EF.CAG", 0x4F0D, Some(2)).arr(2).sfi(0x0D).required(),
+    // The summary lists no parameter but gives no size either: the profile must supply it.
+    tr("ef-sor-cmci", "EF.SOR_CMCI", 0x4F0E, None).arr(2).sfi(0x0E).required().params(SIZE),
+    tr("ef-dri", "EF.DRI", 0x4F0F, Some(7)).arr(2).sfi(0x0F).required(),
+    tr("ef-5gsedrx", "EF.5GSEDRX", 0x4F10, Some(2)).arr(2).sfi(0x10).required(),
+    tr("ef-5gnswo-conf", "EF.5GNSWO_CONF", 0x4F11, Some(1)).arr(2).sfi(0x11).required(),
+    tr("ef-mchpplmn", "EF.MCHPPLMN", 0x4F15, Some(1)).arr(2).sfi(0x15).required(),
+    tr("ef-kausf-derivation", "EF.KAUSF_DERIVATION", 0x4F16, Some(1)).arr(2).sfi(0x16).required(),
 );
 
 // ---------------------------------------------------------------- DF.SAIP (.14), DF.EAP (.12)
@@ -999,8 +1058,48 @@ static DF_EAP_FILES: &[TemplateFile] = &[
         .params(SIZE),
 ];
 
+// ---------------------------------------------------------------- DF.SNPN (.15), DF.5GProSe (.16)
+
+static DF_SNPN_FILES: &[TemplateFile] = &[
+    df("df-df-snpn", "DF.SNPN", 0x5FE0),
+    tr("ef-pws-snpn", "EF.PWS_SNPN", 0x4F01, Some(1))
+        .arr(10)
+        .required(),
+];
+
+static DF_5GPROSE_FILES: &[TemplateFile] = &[
+    // The summary misspells the DF's parameter `pinStatusTeimplateDO`.
+    df("df-df-5g-prose", "DF.5G_ProSe", 0x5FF0),
+    tr("ef-5g-prose-st", "EF.5G_PROSE_ST", 0x4F01, Some(1))
+        .arr(2)
+        .sfi(0x01)
+        .required(),
+    tr("ef-5g-prose-dd", "EF.5G_PROSE_DD", 0x4F02, Some(26))
+        .arr(2)
+        .sfi(0x02)
+        .required(),
+    tr("ef-5g-prose-dc", "EF.5G_PROSE_DC", 0x4F03, Some(12))
+        .arr(2)
+        .sfi(0x03)
+        .required(),
+    tr("ef-5g-prose-u2nru", "EF.5G_PROSE_U2NRU", 0x4F04, Some(32))
+        .arr(2)
+        .sfi(0x04)
+        .required(),
+    tr("ef-5g-prose-ru", "EF.5G_PROSE_RU", 0x4F05, Some(29))
+        .arr(2)
+        .sfi(0x05)
+        .required(),
+    tr("ef-5g-prose-uir", "EF.5G_PROSE_UIR", 0x4F06, Some(32))
+        .arr(2)
+        .sfi(0x06)
+        .required(),
+];
+
 // ---------------------------------------------------------------- registry
 
+// One positional row per template keeps the registry table readable.
+#[allow(clippy::too_many_arguments)]
 const fn tpl(
     oid: &'static str,
     name: &'static str,
@@ -1009,6 +1108,7 @@ const fn tpl(
     base: Base,
     arr_fid: u16,
     files: &'static [TemplateFile],
+    since: SpecVersion,
 ) -> Template {
     Template {
         oid,
@@ -1018,191 +1118,77 @@ const fn tpl(
         base,
         arr_fid,
         files,
+        since,
     }
 }
 
+// Versions introducing each template, from the summary's table of template OIDs per PE
+// specification version (1.0.1, 2.0, 2.1, 2.2, 2.3, 2.3.1, 3.1, 3.2, 3.3.1). Its first 3.x
+// entry is 3.1: the `.x.2`/`.13.3` templates may already be in a 3.0 (unconfirmed).
+const V1_0: SpecVersion = SpecVersion::new(1, 0);
+const V2_2: SpecVersion = SpecVersion::new(2, 2);
+const V2_3: SpecVersion = SpecVersion::new(2, 3);
+const V3_1: SpecVersion = SpecVersion::new(3, 1);
+const V3_3: SpecVersion = SpecVersion::new(3, 3);
+
+const USIM: Base = Base::Adf("usim");
+const ISIM: Base = Base::Adf("isim");
+
 /// Every template with file data, in priority order.
+#[rustfmt::skip]
 pub static TEMPLATES: &[Template] = &[
-    tpl(
-        "2.23.143.1.2.1",
-        "MF",
-        "mf",
-        true,
-        Base::Root,
-        0x2F06,
-        MF_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.2",
-        "DF.CD",
-        "cd",
-        false,
-        Base::Mf,
-        0x2F06,
-        CD_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.3",
-        "DF.TELECOM",
-        "telecom",
-        false,
-        Base::Mf,
-        0x2F06,
-        TELECOM_V1_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.3.2",
-        "DF.TELECOM v2",
-        "telecom",
-        false,
-        Base::Mf,
-        0x2F06,
-        TELECOM_V2_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.4",
-        "ADF.USIM",
-        "usim",
-        true,
-        Base::Mf,
-        0x6F06,
-        USIM_V1_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.4.2",
-        "ADF.USIM v2",
-        "usim",
-        true,
-        Base::Mf,
-        0x6F06,
-        USIM_V2_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.5",
-        "USIM optional",
-        "opt-usim",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        OPT_USIM_V1_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.5.2",
-        "USIM optional v2",
-        "opt-usim",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        OPT_USIM_V2_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.6",
-        "DF.PHONEBOOK",
-        "phonebook",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        PHONEBOOK_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.7",
-        "DF.GSM-ACCESS",
-        "gsm-access",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        GSM_ACCESS_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.8",
-        "ADF.ISIM",
-        "isim",
-        true,
-        Base::Mf,
-        0x6F06,
-        ISIM_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.9",
-        "ISIM optional",
-        "opt-isim",
-        false,
-        Base::Adf("isim"),
-        0x6F06,
-        OPT_ISIM_V1_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.9.2",
-        "ISIM optional v2",
-        "opt-isim",
-        false,
-        Base::Adf("isim"),
-        0x6F06,
-        OPT_ISIM_V2_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.13",
-        "DF.5GS",
-        "df-5gs",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        DF_5GS_V1_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.13.2",
-        "DF.5GS v2",
-        "df-5gs",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        DF_5GS_V2_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.13.3",
-        "DF.5GS v3",
-        "df-5gs",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        DF_5GS_V3_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.14",
-        "DF.SAIP",
-        "df-saip",
-        false,
-        Base::Adf("usim"),
-        0x6F06,
-        DF_SAIP_FILES,
-    ),
-    tpl(
-        "2.23.143.1.2.12",
-        "DF.EAP",
-        "eap",
-        false,
-        Base::CurrentAdf,
-        0x6F06,
-        DF_EAP_FILES,
-    ),
+    tpl("2.23.143.1.2.1", "MF", "mf", true, Base::Root, 0x2F06, MF_FILES, V1_0),
+    tpl("2.23.143.1.2.2", "DF.CD", "cd", false, Base::Mf, 0x2F06, CD_FILES, V1_0),
+    tpl("2.23.143.1.2.3", "DF.TELECOM", "telecom", false, Base::Mf, 0x2F06, TELECOM_V1_FILES, V1_0),
+    tpl("2.23.143.1.2.3.2", "DF.TELECOM v2", "telecom", false, Base::Mf, 0x2F06, TELECOM_V2_FILES, V3_1),
+    tpl("2.23.143.1.2.4", "ADF.USIM", "usim", true, Base::Mf, 0x6F06, USIM_V1_FILES, V1_0),
+    tpl("2.23.143.1.2.4.2", "ADF.USIM v2", "usim", true, Base::Mf, 0x6F06, USIM_V2_FILES, V3_1),
+    tpl("2.23.143.1.2.5", "USIM optional", "opt-usim", false, USIM, 0x6F06, OPT_USIM_V1_FILES, V1_0),
+    tpl("2.23.143.1.2.5.2", "USIM optional v2", "opt-usim", false, USIM, 0x6F06, OPT_USIM_V2_FILES, V3_1),
+    tpl("2.23.143.1.2.5.3", "USIM optional v3", "opt-usim", false, USIM, 0x6F06, OPT_USIM_V3_FILES, V3_3),
+    tpl("2.23.143.1.2.6", "DF.PHONEBOOK", "phonebook", false, USIM, 0x6F06, PHONEBOOK_FILES, V1_0),
+    tpl("2.23.143.1.2.7", "DF.GSM-ACCESS", "gsm-access", false, USIM, 0x6F06, GSM_ACCESS_FILES, V1_0),
+    tpl("2.23.143.1.2.8", "ADF.ISIM", "isim", true, Base::Mf, 0x6F06, ISIM_FILES, V1_0),
+    tpl("2.23.143.1.2.9", "ISIM optional", "opt-isim", false, ISIM, 0x6F06, OPT_ISIM_V1_FILES, V1_0),
+    tpl("2.23.143.1.2.9.2", "ISIM optional v2", "opt-isim", false, ISIM, 0x6F06, OPT_ISIM_V2_FILES, V3_1),
+    tpl("2.23.143.1.2.13", "DF.5GS", "df-5gs", false, USIM, 0x6F06, DF_5GS_V1_FILES, V2_3),
+    tpl("2.23.143.1.2.13.2", "DF.5GS v2", "df-5gs", false, USIM, 0x6F06, DF_5GS_V2_FILES, V3_1),
+    tpl("2.23.143.1.2.13.3", "DF.5GS v3", "df-5gs", false, USIM, 0x6F06, DF_5GS_V3_FILES, V3_1),
+    tpl("2.23.143.1.2.13.4", "DF.5GS v4", "df-5gs", false, USIM, 0x6F06, DF_5GS_V4_FILES, V3_3),
+    tpl("2.23.143.1.2.14", "DF.SAIP", "df-saip", false, USIM, 0x6F06, DF_SAIP_FILES, V2_3),
+    tpl("2.23.143.1.2.15", "DF.SNPN", "df-snpn", false, USIM, 0x6F06, DF_SNPN_FILES, V3_3),
+    tpl("2.23.143.1.2.16", "DF.5GProSe", "df-5gprose", false, USIM, 0x6F06, DF_5GPROSE_FILES, V3_3),
+    tpl("2.23.143.1.2.12", "DF.EAP", "eap", false, Base::CurrentAdf, 0x6F06, DF_EAP_FILES, V2_2),
 ];
 
 /// Template OIDs that exist (digest §7.3) but have no file data here: a PE using one can only
-/// be expanded from the FCPs it states explicitly.
+/// be expanded from the FCPs it states explicitly. The summary transcribes no CSIM template
+/// ("TODO") and no IoT template.
+const WITHOUT_DATA: &[(&str, &str, SpecVersion)] = &[
+    ("2.23.143.1.2.10", "ADF.CSIM", V1_0),
+    ("2.23.143.1.2.10.2", "ADF.CSIM v2", V3_1),
+    ("2.23.143.1.2.11", "CSIM optional", V1_0),
+    ("2.23.143.1.2.11.2", "CSIM optional v2", V3_1),
+    ("2.23.143.1.2.17", "IoT", V3_3),
+    ("2.23.143.1.2.18", "IoT optional", V3_3),
+];
+
+/// The name of a template OID that exists but has no file data here.
 pub fn recognised_without_data(oid: &str) -> Option<&'static str> {
-    const KNOWN: &[(&str, &str)] = &[
-        ("2.23.143.1.2.5.3", "USIM optional v3"),
-        ("2.23.143.1.2.10", "ADF.CSIM"),
-        ("2.23.143.1.2.10.2", "ADF.CSIM v2"),
-        ("2.23.143.1.2.11", "CSIM optional"),
-        ("2.23.143.1.2.11.2", "CSIM optional v2"),
-        ("2.23.143.1.2.13.4", "DF.5GS v4"),
-        ("2.23.143.1.2.15", "DF.SNPN"),
-        ("2.23.143.1.2.16", "DF.5GProSe"),
-        ("2.23.143.1.2.17", "IoT"),
-        ("2.23.143.1.2.18", "IoT optional"),
-    ];
-    KNOWN.iter().find(|(o, _)| *o == oid).map(|(_, n)| *n)
+    WITHOUT_DATA
+        .iter()
+        .find(|(o, _, _)| *o == oid)
+        .map(|(_, n, _)| *n)
+}
+
+/// The first PE specification version defining this template OID (with or without file data).
+pub fn since(oid: &str) -> Option<SpecVersion> {
+    lookup(oid).map(|t| t.since).or_else(|| {
+        WITHOUT_DATA
+            .iter()
+            .find(|(o, _, _)| *o == oid)
+            .map(|(_, _, v)| *v)
+    })
 }
 
 /// The template with this dotted OID.
@@ -1291,6 +1277,98 @@ mod tests {
                 t.created_by_default,
                 t.root().is_some_and(|r| r.kind == FileKind::Adf) || t.oid == "2.23.143.1.2.1"
             );
+        }
+    }
+
+    #[test]
+    fn new_templates_extend_their_predecessors() {
+        let same = |a: &TemplateFile, b: &TemplateFile| a == b;
+        // .5.3 = .5.2 plus EF.eAKA.
+        let (v2, v3) = (
+            lookup("2.23.143.1.2.5.2").unwrap(),
+            lookup("2.23.143.1.2.5.3").unwrap(),
+        );
+        assert_eq!(v3.files.len(), v2.files.len() + 1);
+        assert!(v2
+            .files
+            .iter()
+            .all(|f| v3.file(f.name).is_some_and(|g| same(f, g))));
+        let eaka = v3.file("ef-eaka").unwrap();
+        assert_eq!(
+            (eaka.fid, eaka.layout, eaka.arr),
+            (Some(0x6F01), Layout::Bytes(Some(1)), Some(3))
+        );
+        assert!(eaka.content_required && v2.file("ef-eaka").is_none());
+        // .13.4 = .13.3 with another Routing Indicator default plus seven EFs.
+        let (v3, v4) = (
+            lookup("2.23.143.1.2.13.3").unwrap(),
+            lookup("2.23.143.1.2.13.4").unwrap(),
+        );
+        assert_eq!(v4.files.len(), v3.files.len() + 7);
+        for f in v3.files {
+            let g = v4.file(f.name).unwrap();
+            assert_eq!(same(f, g), f.name != "ef-routing-indicator", "{}", f.name);
+        }
+        let ri = v4
+            .file("ef-routing-indicator")
+            .unwrap()
+            .default
+            .render(4)
+            .unwrap();
+        assert_eq!(ri, [0xF0, 0xFF, 0x00, 0x00]);
+        assert_eq!(v4.root().unwrap().fid, Some(0x5FC0));
+        let sor = v4.file("ef-sor-cmci").unwrap();
+        assert_eq!((sor.layout, sor.params), (Layout::Bytes(None), SIZE));
+        // DF.SNPN and DF.5GProSe under ADF.USIM, with the TS 31.102 DF FIDs.
+        let snpn = lookup("2.23.143.1.2.15").unwrap();
+        assert_eq!(
+            (snpn.root().unwrap().fid, snpn.base),
+            (Some(0x5FE0), Base::Adf("usim"))
+        );
+        let prose = lookup("2.23.143.1.2.16").unwrap();
+        assert_eq!(prose.root().unwrap().fid, Some(0x5FF0));
+        let sizes: Vec<_> = prose.files[1..].iter().map(|f| f.layout).collect();
+        let want = [1, 26, 12, 32, 29, 32].map(|n| Layout::Bytes(Some(n)));
+        assert_eq!(sizes, want);
+        assert!(prose.files[1..]
+            .iter()
+            .all(|f| f.content_required && f.sfi.is_some()));
+    }
+
+    #[test]
+    fn every_template_oid_has_a_since_version() {
+        let all = [
+            "1", "2", "3", "3.2", "4", "4.2", "5", "5.2", "5.3", "6", "7", "8", "9", "9.2", "10",
+            "10.2", "11", "11.2", "12", "13", "13.2", "13.3", "13.4", "14", "15", "16", "17", "18",
+        ];
+        for o in all {
+            let oid = format!("2.23.143.1.2.{o}");
+            let known = lookup(&oid).is_some() || recognised_without_data(&oid).is_some();
+            assert!(known, "{oid} unknown");
+            let v = since(&oid).unwrap_or_else(|| panic!("{oid}: no since"));
+            // A version suffix is never older than its base template.
+            if let Some((base, _)) = o.split_once('.') {
+                assert!(
+                    v >= since(&format!("2.23.143.1.2.{base}")).unwrap(),
+                    "{oid}"
+                );
+                assert!(v >= SpecVersion::new(3, 1), "{oid}");
+            }
+        }
+        assert_eq!(since("2.23.143.1.2.12"), Some(SpecVersion::new(2, 2)));
+        assert_eq!(since("2.23.143.1.2.13"), Some(SpecVersion::new(2, 3)));
+        assert_eq!(since("2.23.143.1.2.5.3"), Some(SpecVersion::new(3, 3)));
+        assert_eq!(since("2.23.143.1.2.10.2"), Some(SpecVersion::new(3, 1)));
+        assert_eq!(since("2.23.143.1.2.99"), None);
+        assert_eq!(SpecVersion::new(3, 3).to_string(), "3.3");
+    }
+
+    #[test]
+    fn csim_and_iot_have_no_file_data() {
+        // No source transcribes them (module doc); PEs using them expand from explicit FCPs.
+        for oid in ["10", "10.2", "11", "11.2", "17", "18"] {
+            let oid = format!("2.23.143.1.2.{oid}");
+            assert!(lookup(&oid).is_none() && recognised_without_data(&oid).is_some());
         }
     }
 

@@ -19,7 +19,8 @@
 //!   (leading `00`) / on the fewest octets;
 //! - `template-<pe>-<oid>`: the PE's template swapped for another version of the same template
 //!   where the registry shows the same files for what the profile uses (the header's
-//!   `eUICC-Mandatory-GFSTEList` follows).
+//!   `eUICC-Mandatory-GFSTEList` follows; its PE version does not, so a swap to a template newer
+//!   than that version says so and lints as SAIP-COMPAT-006 warning).
 //!
 //! Every variant is checked before it is returned: it must re-parse, add no schema error and
 //! expand ([`crate::expand::expand`]) to exactly the source's file system. A variant that fails,
@@ -1093,6 +1094,18 @@ fn swap_obstacle(pe: &ProfileElement, from: &Template, to: &Template) -> Option<
     None
 }
 
+/// A note when `to` is newer than the PE version the header declares (the header is kept:
+/// the variant tests eUICCs on the template, SAIP-COMPAT-006 warns about it).
+fn newer_than_header(pkg: &ProfilePackage, to: &Template) -> String {
+    match pkg.header().and_then(|h| h.version()) {
+        Some(d) if to.since > d => format!(
+            "; the template is from PE v{}, the header declares {d} (kept)",
+            to.since
+        ),
+        _ => String::new(),
+    }
+}
+
 fn oid_tlv(oid: &str) -> Option<Tlv> {
     Some(Tlv::primitive(tag(0x06), der::encode_oid(oid).ok()?))
 }
@@ -1126,12 +1139,13 @@ fn template_swaps(source: &ProfilePackage) -> Vec<Candidate> {
             out.push((
                 name,
                 format!(
-                    "{} template {} ({}) replaced by {} ({}){gfste}",
+                    "{} template {} ({}) replaced by {} ({}){gfste}{}",
                     pe.label(index),
                     from.oid,
                     from.name,
                     to.oid,
-                    to.name
+                    to.name,
+                    newer_than_header(source, to)
                 ),
                 Ok(pkg),
             ));

@@ -616,14 +616,74 @@ fn test_algorithm_res_size(#[case] options: u8, #[case] flagged: bool) {
     expect_not(&f, RuleId::AlgorithmListedUnused);
 }
 
+/// `header` with another declared PE version.
+fn header_version(major: i64, minor: i64) -> ProfileElement {
+    let h = header(
+        &["usim", "milenage"],
+        ICCID_PLAIN,
+        &["2.23.143.1.2.1", "2.23.143.1.2.4"],
+    );
+    let mut ch = h.tlv().children().to_vec();
+    ch[0] = p(0x80, &int(major));
+    ch[1] = p(0x81, &int(minor));
+    ProfileElement::from_tlv(c(0xA0, ch))
+}
+
 #[test]
 fn versioned_template_oid() {
     let mut pes = base();
+    pes[0] = header_version(3, 1);
     pes[2] = file_pe("usim", 2, "2.23.143.1.2.4.2", usim_files());
     let f = run(pes);
+    // Declared 3.1 = the version that introduced .4.2: still worth an Info.
     let v = expect(&f, RuleId::VersionedTemplate);
     assert_eq!(v.path.as_deref(), Some("usim.templateID"));
-    assert!(v.message.contains("2.23.143.1.2.4.2") && v.message.contains("2.3"));
+    assert!(v.message.contains("2.23.143.1.2.4.2") && v.message.contains("3.1"));
+    assert!(v.message.contains("since PE v3.1"), "{}", v.message);
+}
+
+/// SAIP-COMPAT-006 compares the template's introducing version with the header's.
+#[rstest]
+#[case::v4_2_in_2_3("2.23.143.1.2.4.2", 2, 3, Some(Severity::Warning))]
+#[case::v4_2_in_3_1("2.23.143.1.2.4.2", 3, 1, Some(Severity::Info))]
+#[case::v4_2_in_3_3("2.23.143.1.2.4.2", 3, 3, Some(Severity::Info))]
+#[case::v4_2_in_4_0("2.23.143.1.2.4.2", 4, 0, Some(Severity::Info))]
+#[case::base_in_2_3("2.23.143.1.2.4", 2, 3, None)]
+fn versioned_template_against_header_version(
+    #[case] template: &str,
+    #[case] major: i64,
+    #[case] minor: i64,
+    #[case] want: Option<Severity>,
+) {
+    let mut pes = base();
+    pes[0] = header_version(major, minor);
+    pes[2] = file_pe("usim", 2, template, usim_files());
+    let f = run(pes);
+    let hits = of(&f, RuleId::VersionedTemplate);
+    assert_eq!(hits.first().map(|h| h.severity), want, "{f:#?}");
+    if want == Some(Severity::Warning) {
+        assert!(
+            hits[0].message.contains("older than the template"),
+            "{}",
+            hits[0]
+        );
+    }
+}
+
+#[test]
+fn versioned_template_newer_than_header_on_an_optional_pe() {
+    // opt-usim .5.3 (PE v3.3) in a profile declaring 3.1: warning; in one declaring 3.3: info.
+    for (minor, want) in [(1, Severity::Warning), (3, Severity::Info)] {
+        let mut pes = base();
+        pes[0] = header_version(3, minor);
+        pes.insert(3, file_pe("opt-usim", 5, "2.23.143.1.2.5.3", vec![]));
+        let f = run(pes);
+        let v = of(&f, RuleId::VersionedTemplate);
+        assert_eq!(v.len(), 1, "{f:#?}");
+        assert_eq!(v[0].severity, want, "{}", v[0]);
+        assert_eq!(v[0].path.as_deref(), Some("opt-usim.templateID"));
+        assert!(v[0].message.contains("since PE v3.3"), "{}", v[0]);
+    }
 }
 
 #[test]
