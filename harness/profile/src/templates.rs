@@ -18,7 +18,8 @@
 //! CSIM optional `.11`/`.11.2` (the summary has no CSIM tables, only a TODO; the TS.48 profiles
 //! state FIDs and record lengths but not the sizes the template supplies, so a CSIM file without
 //! `efFileSize` or content keeps an unknown size), IoT `.17` and IoT optional `.18` (not in the
-//! summary).
+//! summary), and the OIDs v3.4.1 added: `.3.3`, `.5.4`, `.9.3`, `.15.2`, `.16.2`, `.19`
+//! (unconfirmed; see `WITHOUT_DATA`).
 
 use std::fmt;
 
@@ -1130,6 +1131,7 @@ const V2_2: SpecVersion = SpecVersion::new(2, 2);
 const V2_3: SpecVersion = SpecVersion::new(2, 3);
 const V3_1: SpecVersion = SpecVersion::new(3, 1);
 const V3_3: SpecVersion = SpecVersion::new(3, 3);
+const V3_4: SpecVersion = SpecVersion::new(3, 4);
 
 const USIM: Base = Base::Adf("usim");
 const ISIM: Base = Base::Adf("isim");
@@ -1171,6 +1173,17 @@ const WITHOUT_DATA: &[(&str, &str, SpecVersion)] = &[
     ("2.23.143.1.2.11.2", "CSIM optional v2", V3_1),
     ("2.23.143.1.2.17", "IoT", V3_3),
     ("2.23.143.1.2.18", "IoT optional", V3_3),
+    // Assigned by Annex B of PE specification v3.4.1 (unconfirmed: from a third-party
+    // transcription of that annex, not in the digest). Recognised so a profile using them
+    // expands from its explicit files instead of failing as an unknown template; the names
+    // are ours, and `.19` as ADF.SSIM is inferred from the same transcription's parameter
+    // table (AID, temporary FID, pinStatusTemplateDO, like the other ADF templates).
+    ("2.23.143.1.2.3.3", "DF.TELECOM v3", V3_4),
+    ("2.23.143.1.2.5.4", "USIM optional v4", V3_4),
+    ("2.23.143.1.2.9.3", "ISIM optional v3", V3_4),
+    ("2.23.143.1.2.15.2", "DF.SNPN v2", V3_4),
+    ("2.23.143.1.2.16.2", "DF.5GProSe v2", V3_4),
+    ("2.23.143.1.2.19", "ADF.SSIM", V3_4),
 ];
 
 /// The name of a template OID that exists but has no file data here.
@@ -1338,8 +1351,9 @@ mod tests {
     #[test]
     fn every_template_oid_has_a_since_version() {
         let all = [
-            "1", "2", "3", "3.2", "4", "4.2", "5", "5.2", "5.3", "6", "7", "8", "9", "9.2", "10",
-            "10.2", "11", "11.2", "12", "13", "13.2", "13.3", "13.4", "14", "15", "16", "17", "18",
+            "1", "2", "3", "3.2", "3.3", "4", "4.2", "5", "5.2", "5.3", "5.4", "6", "7", "8", "9",
+            "9.2", "9.3", "10", "10.2", "11", "11.2", "12", "13", "13.2", "13.3", "13.4", "14",
+            "15", "15.2", "16", "16.2", "17", "18", "19",
         ];
         for o in all {
             let oid = format!("2.23.143.1.2.{o}");
