@@ -117,6 +117,8 @@ rules! {
     /// The header ICCID matches EF.ICCID in neither coding.
     IccidMismatch = "SAIP-HDR-002", Warning, "header ICCID does not match EF.ICCID";
     /// efFileSize encoded in a single octet (some v2.0 eUICCs expect at least 2).
+    /// K or OPc/TOPc of a length the algorithm cannot use.
+    AkaKeyLength = "SAIP-AKA-001", Error, "key or OPc length does not fit the algorithm";
     EfFileSizeOneOctet = "SAIP-COMPAT-001", Warning, "efFileSize encoded in one octet";
     /// proprietaryEFInfo overridden on a template EF with a default pattern, pattern not restated.
     ProprietaryInfoWithoutPattern = "SAIP-COMPAT-002", Warning, "proprietaryEFInfo overrides the template fill/repeat pattern";
@@ -956,6 +958,43 @@ impl Cx<'_> {
         }
     }
 
+    /// PE spec §8.4.2 (unconfirmed wording, from a third-party transcription of v3.4.1): K is 16
+    /// bytes for MILENAGE and the test algorithm, 16 or 32 for TUAK; OPc is 16 bytes for
+    /// MILENAGE, TOPc 32 for TUAK (TS 35.231: TOP is 256 bits whatever K's length); the test
+    /// algorithm ignores OPc.
+    fn aka_key_lengths(&mut self, i: usize, ap: &Node<'_>, algorithm: Option<i64>) {
+        let (name, keys, opcs): (&str, &[usize], &[usize]) = match algorithm {
+            Some(1) => ("milenage", &[16], &[16]),
+            Some(2) => ("tuak", &[16, 32], &[32]),
+            Some(3) => ("usim-test-algorithm", &[16], &[]),
+            _ => return,
+        };
+        for (field, allowed) in [("key", keys), ("opc", opcs)] {
+            let Some(len) = ap.get(field).and_then(|n| n.tlv.content()).map(<[u8]>::len) else {
+                continue;
+            };
+            if allowed.is_empty() || allowed.contains(&len) {
+                continue;
+            }
+            let want: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+            self.push(
+                RuleId::AkaKeyLength,
+                Some(i),
+                Some(format!(
+                    "akaParameter.algoConfiguration.algoParameter.{field}"
+                )),
+                format!(
+                    "{name} {field} of {len} bytes (must be {} bytes)",
+                    want.join(" or ")
+                ),
+                "The eUICC cannot run the algorithm with this value and refuses the PE (or \
+                 authenticates with a truncated or padded secret). Provision K and OPc/TOPc at \
+                 the algorithm's lengths: MILENAGE K 16, OPc 16; TUAK K 16 or 32, TOPc 32; the \
+                 test algorithm K 16.",
+            );
+        }
+    }
+
     fn aka(&mut self, i: usize, pe: &ProfileElement) {
         let decoded = pe.message().named();
         let Some(alt) = decoded.root.children.first() else {
@@ -974,6 +1013,7 @@ impl Cx<'_> {
                 .get("algorithmOptions")
                 .and_then(|n| n.tlv.content())
                 .and_then(|c| c.first().copied());
+            self.aka_key_lengths(i, ap, id);
             if let (Some(3), Some(o)) = (id, opts) {
                 let bits = test_algorithm_res_bits(o);
                 if bits <= 64 {

@@ -156,7 +156,8 @@ fn aka(
         p(0x80, &int(algorithm)),
         p(0x81, &[options]),
         p(0x82, &vec![0x11; key_len]),
-        p(0x83, &[0x22; 16]),
+        // TUAK's TOPc is 32 bytes whatever K's length.
+        p(0x83, &vec![0x22; if algorithm == 2 { 32 } else { 16 }]),
     ];
     if !omit_defaults {
         params.push(p(0x84, &[0x40, 0x00, 0x20, 0x40, 0x60]));
@@ -596,6 +597,50 @@ fn sd_v22_fields(#[case] tag: u32, #[case] name: &str) {
     let f = run(pes);
     let s = expect(&f, RuleId::SdV22Fields);
     assert_eq!(s.path, Some(format!("securityDomain.{name}")));
+}
+
+/// An akaParameter PE with explicit K and OPc lengths.
+fn aka_sized(algorithm: i64, key_len: usize, opc_len: usize) -> ProfileElement {
+    let params = vec![
+        p(0x80, &int(algorithm)),
+        p(0x81, &[0x02]),
+        p(0x82, &vec![0x11; key_len]),
+        p(0x83, &vec![0x22; opc_len]),
+    ];
+    let ch = vec![pe_header(3, true), c(0xA1, vec![c(0xA1, params)])];
+    ProfileElement::from_tlv(c(alt_tag("akaParameter"), ch))
+}
+
+#[rstest]
+#[case::milenage_ok(1, 16, 16, None)]
+#[case::milenage_long_key(1, 32, 16, Some("key"))]
+#[case::milenage_short_opc(1, 16, 8, Some("opc"))]
+#[case::tuak128_ok(2, 16, 32, None)]
+#[case::tuak256_ok(2, 32, 32, None)]
+#[case::tuak_16_byte_topc(2, 16, 16, Some("opc"))]
+#[case::tuak_24_byte_key(2, 24, 32, Some("key"))]
+#[case::test_algorithm_any_opc(3, 16, 5, None)]
+#[case::test_algorithm_long_key(3, 32, 16, Some("key"))]
+fn aka_key_lengths(
+    #[case] algorithm: i64,
+    #[case] key_len: usize,
+    #[case] opc_len: usize,
+    #[case] flagged: Option<&str>,
+) {
+    let mut pes = base();
+    pes[3] = aka_sized(algorithm, key_len, opc_len);
+    let f = run(pes);
+    match flagged {
+        Some(field) => {
+            let finding = expect(&f, RuleId::AkaKeyLength);
+            assert_eq!(
+                finding.path.as_deref(),
+                Some(format!("akaParameter.algoConfiguration.algoParameter.{field}").as_str())
+            );
+            assert_eq!(finding.severity, Severity::Error);
+        }
+        None => expect_not(&f, RuleId::AkaKeyLength),
+    }
 }
 
 #[rstest]
