@@ -133,6 +133,9 @@ rules! {
     VersionedTemplate = "SAIP-COMPAT-006", Info, "versioned template OID";
     /// DEFAULT parameters omitted where eUICCs are reported to misbehave.
     OmittedDefault = "SAIP-COMPAT-007", Info, "DEFAULT parameters omitted";
+    /// A base (unversioned) template introduced after the PE version the header declares
+    /// (e.g. DF.5GS under a v2.1 header). Versioned OIDs are SAIP-COMPAT-006's.
+    TemplateNewerThanHeader = "SAIP-COMPAT-008", Warning, "template newer than the declared PE version";
 }
 
 impl fmt::Display for RuleId {
@@ -885,6 +888,7 @@ impl Cx<'_> {
             return;
         };
         if rest.split('.').count() < 2 {
+            self.base_template_version(i, pe, &tid);
             return;
         }
         let header = self.pkg.header();
@@ -935,6 +939,31 @@ impl Cx<'_> {
                 }
             ),
             explanation,
+        );
+    }
+
+    fn base_template_version(&mut self, i: usize, pe: &ProfileElement, tid: &str) {
+        let declared = self.pkg.header().and_then(|h| h.version());
+        let (Some(since), Some(declared)) = (crate::templates::since(tid), declared) else {
+            return;
+        };
+        if since <= declared {
+            return;
+        }
+        self.push(
+            RuleId::TemplateNewerThanHeader,
+            Some(i),
+            Some(format!("{}.templateID", pe.kind())),
+            format!(
+                "template {tid} ({}) was introduced in PE v{since}; the header declares v{declared}",
+                crate::templates::lookup(tid)
+                    .map(|t| t.name)
+                    .or_else(|| crate::templates::recognised_without_data(tid))
+                    .unwrap_or("?")
+            ),
+            "An eUICC implementing only the declared PE version may not know this template and \
+             answer template-not-supported (or pe-not-supported for the PE kind). Raise the \
+             header version to the one the template needs, or leave the PE out for such eUICCs.",
         );
     }
 

@@ -687,6 +687,28 @@ fn versioned_template_oid() {
     assert!(v.message.contains("since PE v3.1"), "{}", v.message);
 }
 
+/// SAIP-COMPAT-008: a base template newer than the declared PE version (DF.5GS came with v2.3).
+#[rstest]
+#[case::df5gs_in_2_1(2, 1, true)]
+#[case::df5gs_in_2_3(2, 3, false)]
+#[case::df5gs_in_3_3(3, 3, false)]
+fn base_template_newer_than_header(#[case] major: i64, #[case] minor: i64, #[case] flagged: bool) {
+    let mut pes = base();
+    pes[0] = header_version(major, minor);
+    let end = pes.pop().unwrap();
+    pes.push(file_pe("df-5gs", 9, "2.23.143.1.2.13", vec![]));
+    pes.push(end);
+    let f = run(pes);
+    if flagged {
+        let hit = expect(&f, RuleId::TemplateNewerThanHeader);
+        assert_eq!(hit.path.as_deref(), Some("df-5gs.templateID"));
+        assert!(hit.message.contains("PE v2.3"), "{hit}");
+    } else {
+        expect_not(&f, RuleId::TemplateNewerThanHeader);
+    }
+    expect_not(&f, RuleId::VersionedTemplate);
+}
+
 /// SAIP-COMPAT-006 compares the template's introducing version with the header's.
 #[rstest]
 #[case::v4_2_in_2_3("2.23.143.1.2.4.2", 2, 3, Some(Severity::Warning))]
