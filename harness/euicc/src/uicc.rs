@@ -2833,6 +2833,7 @@ mod tests {
             kind: FileKind::Cyclic,
             aid: None,
             size: 15,
+            size_unknown: false,
             record_len: Some(3),
             sfi: Some(0x1C),
             lcsi: 5,

@@ -108,6 +108,9 @@ pub struct Node {
     pub aid: Option<Vec<u8>>,
     /// File size in bytes (EFs).
     pub size: usize,
+    /// Neither the template (none with file data here) nor the FCP gave the size: `size` is
+    /// what the profile wrote, which a conforming eUICC need not create.
+    pub size_unknown: bool,
     /// Record length (record EFs).
     pub record_len: Option<u16>,
     pub sfi: Option<u8>,
@@ -407,7 +410,11 @@ impl FileSystem {
             let _ = write!(line, " aid {}", hex_up(aid));
         }
         if !n.kind.is_dir() {
-            let _ = write!(line, " size {}", n.size);
+            if n.size_unknown {
+                let _ = write!(line, " size unknown ({} written)", n.size);
+            } else {
+                let _ = write!(line, " size {}", n.size);
+            }
             if let Some(rl) = n.record_len {
                 let count = if rl == 0 { 0 } else { n.size / rl as usize };
                 let _ = write!(line, " ({count}x{rl})");
@@ -618,6 +625,7 @@ impl<'a> Building<'a> {
                 kind,
                 aid: None,
                 size: size.unwrap_or(0),
+                size_unknown: false,
                 record_len: rlen,
                 sfi: tf.and_then(|t| t.sfi),
                 lcsi: 0x05,
@@ -896,6 +904,7 @@ impl Expander {
 
     fn insert(&mut self, b: Building<'_>, dir: Option<usize>) -> Result<usize, ExpandError> {
         let mut node = b.node;
+        node.size_unknown = b.size_assumed;
         if let (Some(d), Some(fid)) = (dir, node.fid) {
             if self.fs.child_by_fid(d, fid).is_some() {
                 return Err(ExpandError::DuplicateFid {
