@@ -12,10 +12,10 @@
 //! - Files of a created-by-default template (MF, ADF.USIM, ADF.ISIM) that need no parameter are
 //!   left to the template, except the mandatory `File` components of the schema, which are
 //!   emitted empty (= template defaults) when there is nothing to write.
-//! - A file given an `Fcp` here carries an explicit `securityAttributesReferenced` pointing at
-//!   one of the generic access rules of [`ARR_RECORDS`] (our own design, TS 102 221 §9.2.4
-//!   expanded format). Template files created without an `Fcp` keep the template's ARR record
-//!   numbers, which are not cross-checked against these records (needs the template model).
+//! - Every EF.ARR the builder writes (MF `2F06`, ADF.USIM / ADF.ISIM / DF.TELECOM `6F06`)
+//!   holds the 14 records of [`ARR_RECORDS`], numbered as the templates number their files'
+//!   access rules, so template files created without an `Fcp` resolve too. A file given an
+//!   `Fcp` here carries an explicit `securityAttributesReferenced` to the same numbering.
 //! - `pinStatusTemplateDO` uses the layout of the TCA sample profiles: `01 0A 0B` on the MF
 //!   (PIN1, ADM1, ADM2) and `81 01 0A 0B` on an ADF (local PIN2 first); the exact inner
 //!   semantics are (unconfirmed).
@@ -545,41 +545,80 @@ fn service_table(services: &[u16], min_len: usize) -> Vec<u8> {
     out
 }
 
-/// Generic access rules (expanded format, TS 102 221 §9.2.4): AM_DO `80` + SC_DO (`90 00`
-/// always, `A4 06 83 01 <key> 95 01 08` user verification with that key). AM bits for EFs:
-/// b1 read, b2 update, b3..b7 the administrative operations. Key refs: PIN1 `01`, local PIN2
-/// `81`, ADM1 `0A`.
+/// Access rules (expanded format, TS 102 221 §9.2.4): AM_DO `80` (or command-header DO `84`),
+/// then SC_DO (`90 00` always, `A4 06 83 01 <key> 95 01 08` user verification with that key).
+/// AM bits for EFs: b1 read, b2 update, b3..b7 the administrative operations; for DFs every
+/// bit is administrative. Key refs: PIN1 `01`, local PIN2 `81`, ADM1 `0A`.
+///
+/// Numbered as the TCA templates number their files' `arr` (digest §7.3): a template file
+/// created without an Fcp points at these record numbers in the EF.ARR of its template
+/// (`2F06` for MF files, `6F06` in an ADF), so every such EF.ARR of a built profile carries
+/// all 14 records. What each number means is our reading of the files that use it (EF.ICCID
+/// 11, EF.DIR/SPN/AD/ECC 10, EF.FDN/EST 8, EF.ACM 7, EF.Keys/LOCI 5, EF.IMSI/UST 2, EF.PL 1,
+/// DFs 14), matched to the TS 102 221 / TS 31.102 access conditions of those files; the
+/// shapes follow the TS.48 test profiles. Numbers no template uses are ADM-only.
 pub const ARR_RECORDS: &[&[u8]] = &[
-    // 1: read always; all else ADM1.
+    // 1: read always, update PIN1; admin ADM1 (EF.PL, EF.LI).
     &[
-        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7E, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
-        0x08,
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x02, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01,
+        0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
-    // 2: read and update PIN1; all else ADM1.
-    &[
-        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4,
-        0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
-    ],
-    // 3: read PIN1; all else ADM1.
+    // 2: read PIN1; update and admin ADM1 (EF.IMSI, EF.UST, EF.ACC, EF.OPLMNwAcT, EF.IMPI).
     &[
         0x80, 0x01, 0x01, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7E, 0xA4,
         0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
-    // 4: read PIN1, update PIN2; all else ADM1.
+    // 3: everything ADM1 (DF.SAIP EF.SUCI_Calc_Info, EF.SUME, EF.RMA).
+    ADM_ONLY,
+    // 4: unused by the templates.
+    ADM_ONLY,
+    // 5: read and update PIN1; admin ADM1 (EF.Keys, EF.LOCI, EF.SMS, EF.Kc, EF.ADN).
+    &[
+        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4,
+        0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+    ],
+    // 6: unused by the templates.
+    ADM_ONLY,
+    // 7: read, update and INCREASE (`84 01 32`) PIN1; admin ADM1 (EF.ACM, EF.ICT, EF.OCT).
+    &[
+        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x84, 0x01, 0x32, 0xA4,
+        0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A,
+        0x95, 0x01, 0x08,
+    ],
+    // 8: read PIN1, update PIN2; admin ADM1 (EF.FDN, EF.EST, EF.BDN, EF.ACL).
     &[
         0x80, 0x01, 0x01, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x02, 0xA4,
         0x06, 0x83, 0x01, 0x81, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A,
         0x95, 0x01, 0x08,
     ],
-    // 5: everything ADM1 (DFs/ADFs, key files).
+    // 9: read always, update PIN1; admin ADM1 (EF.ICE_DN, EF.ICE_FF).
     &[
-        0x80, 0x01, 0x7F, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x02, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01,
+        0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
+    // 10: read always; update and admin ADM1 (EF.DIR, EF.ARR, EF.UMPC, EF.SPN, EF.AD, EF.ECC).
+    &[
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7E, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
+        0x08,
+    ],
+    // 11: read always, update never (no AM_DO names it); admin ADM1 (EF.ICCID).
+    &[
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
+        0x08,
+    ],
+    // 12, 13: unused by the templates.
+    ADM_ONLY,
+    ADM_ONLY,
+    // 14: DFs and ADFs: every (administrative) operation ADM1.
+    ADM_ONLY,
 ];
-const ARR_READ_ALWAYS: u8 = 1;
-const ARR_PIN1_RW: u8 = 2;
-const ARR_PIN1_READ: u8 = 3;
-const ARR_ADM: u8 = 5;
+const ADM_ONLY: &[u8] = &[
+    0x80, 0x01, 0x7F, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+];
+const ARR_PIN1_READ: u8 = 2;
+const ARR_PIN1_RW: u8 = 5;
+const ARR_READ_ALWAYS: u8 = 10;
+const ARR_DF: u8 = 14;
 const ARR_RECORD_LEN: u8 = 0x28;
 
 fn arr_content() -> Vec<u8> {
@@ -703,7 +742,7 @@ impl FileSpec {
         if let Some(aid) = aid {
             fcp.push(prim(0x84, aid));
         }
-        fcp.push(sec_attr(arr_fid, ARR_ADM));
+        fcp.push(sec_attr(arr_fid, ARR_DF));
         fcp.push(prim(0xC6, pin_status));
         FileSpec { fcp, content: None }
     }

@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
+use rsp_codec::tlv::Tlv;
 use rsp_profile::builder::{
     build, build_der, ef_acc, ef_imsi, plmn_bytes, BuildError, ProfileDescription,
 };
+use rsp_profile::expand::{expand, FileSystem};
+use rsp_profile::templates::FileKind;
 use rsp_profile::ProfilePackage;
 use rstest::rstest;
 
@@ -277,4 +280,132 @@ fn debug_masks_keys_and_pins() {
         assert!(!shown.contains(secret), "{secret} in Debug: {shown}");
     }
     assert!(shown.contains(&desc.imsi) && shown.contains("<redacted"));
+}
+
+// ------------------------------------------------------------------ access rules
+
+/// The EF.ARR record a node's `securityAttributesReferenced` names, resolved as the reference
+/// eUICC does (ISO 7816-4 §9.3 / TS 102 221 §9.2.7): `[record]` alone means `2F06` for the
+/// MF, an ADF or a file directly under the MF and `6F06` elsewhere; `FID record` names the
+/// EF.ARR, searched in the file's DF (the DF itself for a DF), then upwards to the MF.
+/// `Err` says which reference does not resolve.
+fn resolve_arr(fs: &FileSystem, i: usize) -> Result<Option<Vec<u8>>, String> {
+    let n = &fs.nodes[i];
+    let Some(sec) = n.security.as_deref() else {
+        return Ok(None);
+    };
+    let mf = 0;
+    let (fid, record) = match sec {
+        [r] => {
+            let direct = n.kind == FileKind::Adf || i == mf || n.parent == Some(mf);
+            (if direct { 0x2F06 } else { 0x6F06 }, *r)
+        }
+        [a, b, r] => (u16::from_be_bytes([*a, *b]), *r),
+        other => return Err(format!("unexpected reference {}", hex::encode_upper(other))),
+    };
+    let mut dir = if n.kind.is_dir() { Some(i) } else { n.parent };
+    while let Some(d) = dir {
+        let found = fs.nodes[d]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| fs.nodes[c].fid == Some(fid) && fs.nodes[c].kind.is_record());
+        if let Some(arr) = found {
+            let a = &fs.nodes[arr];
+            let len = usize::from(a.record_len.unwrap_or(0));
+            let count = a.content.len().checked_div(len).unwrap_or(0);
+            let at = fs.fid_path(arr);
+            if record == 0 || usize::from(record) > count {
+                return Err(format!("record {record} of {at} ({count} records)"));
+            }
+            let rec = &a.content[(usize::from(record) - 1) * len..usize::from(record) * len];
+            if rec.iter().all(|&b| b == 0xFF) {
+                return Err(format!("record {record} of {at} is empty"));
+            }
+            return Ok(Some(rec.to_vec()));
+        }
+        dir = fs.nodes[d].parent;
+    }
+    Err(format!("no EF.ARR {fid:04X} above it"))
+}
+
+/// Every access-rule reference of the expansion resolves to a non-empty, well-formed EF.ARR
+/// record (AM_DO `80` / command-header `84`, then SC_DOs `90` / `A4` / `97`).
+fn assert_arr_references_resolve(what: &str, pkg: &ProfilePackage) {
+    let fs = expand(pkg).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut problems = Vec::new();
+    for i in 0..fs.nodes.len() {
+        match resolve_arr(&fs, i) {
+            Ok(Some(rec)) => {
+                let body: Vec<u8> = rec.iter().copied().take_while(|&b| b != 0xFF).collect();
+                let ok = Tlv::parse_all(&body).is_ok_and(|tlvs| {
+                    !tlvs.is_empty()
+                        && tlvs
+                            .iter()
+                            .all(|t| [0x80, 0x84, 0x90, 0x97, 0xA4].contains(&t.tag().to_u32()))
+                });
+                if !ok {
+                    problems.push(format!(
+                        "{}: malformed record {}",
+                        fs.fid_path(i),
+                        hex::encode_upper(&rec)
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(format!("{} {}: {e}", fs.fid_path(i), fs.nodes[i].name)),
+        }
+    }
+    assert!(problems.is_empty(), "{what}: {problems:#?}");
+}
+
+const EVERYTHING: &str =
+    "opt_usim = true\nisim = true\ngsm_access = true\ndf_5gs = true\nspn = \"Test Net\"";
+
+#[rstest]
+#[case::minimal("")]
+#[case::spn("spn = \"rspcheck\"")]
+#[case::everything(EVERYTHING)]
+fn every_access_rule_reference_resolves(#[case] extra: &str) {
+    assert_arr_references_resolve(extra, &assert_clean(&desc(extra)));
+}
+
+#[test]
+fn every_vector_profile_access_rule_reference_resolves() {
+    for entry in std::fs::read_dir(vectors_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let d =
+                ProfileDescription::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            assert_arr_references_resolve(&path.display().to_string(), &build(&d).unwrap());
+        }
+    }
+}
+
+/// The rules the built EF.ARRs give the files an ME reads before any PIN (TS 102 221 §13,
+/// TS 31.102 §4.2): read always, update by ADM at most.
+#[test]
+fn files_readable_without_pin_point_at_read_always_rules() {
+    let fs = expand(&build(&desc(EVERYTHING)).unwrap()).unwrap();
+    let read_always = |path: &str| {
+        let i = (0..fs.nodes.len())
+            .find(|&i| fs.fid_path(i) == path)
+            .unwrap();
+        let rec = resolve_arr(&fs, i).unwrap().unwrap();
+        assert!(
+            hex::encode_upper(&rec).starts_with("8001019000"),
+            "{path}: {}",
+            hex::encode_upper(&rec)
+        );
+    };
+    for path in [
+        "3F00/2FE2",
+        "3F00/2F00",
+        "3F00/2F05",
+        "3F00/7FF0/6F46",
+        "3F00/7FF0/6FAD",
+        "3F00/7FF0/6FB7",
+    ] {
+        read_always(path);
+    }
 }
