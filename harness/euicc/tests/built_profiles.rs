@@ -110,3 +110,73 @@ fn built_profiles_install_and_read_without_adm() {
         );
     }
 }
+
+/// Downloads and enables one vector; the card is left at the MF of its file system.
+fn installed(name: &str) -> rsp_euicc::Euicc {
+    let der = profile(name);
+    let mut card = card_with(EuiccConfig::default(), 4);
+    let mut dp = dp(Curve::NistP256);
+    let pir = download(&mut card, &mut dp, &der, 2);
+    assert_eq!(pir_error(&pir), None, "{name}: {pir:?}");
+    let iccid = TestDp::metadata(&der, 2).iccid.to_vec();
+    let mut lpa = Lpa::open(&mut card);
+    let enable = cons(
+        0xBF31,
+        vec![cons(0xA0, vec![prim(0x5A, iccid)]), prim(0x81, vec![0xFF])],
+    );
+    assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0, "{name}");
+    card
+}
+
+#[test]
+fn telecom_phonebook_and_saip_files_answer_with_their_rules() {
+    let name = "telecom-phonebook-saip";
+    let mut card = installed(name);
+    // DF.TELECOM: its EF.ARR (read always) and EF.ICE_DN (read always) without any PIN.
+    ok(&mut card, name, "00A4000C023F00");
+    ok(&mut card, name, "00A4000C027F10");
+    ok(&mut card, name, "00A4000C026F06");
+    ok(&mut card, name, "00B2010400");
+    ok(&mut card, name, "00A4000C026FE0");
+    assert_eq!(
+        ok(&mut card, name, "00B2320400"),
+        vec![0xFF; 24],
+        "EF.ICE_DN record 50"
+    );
+    // ADF.USIM / DF.PHONEBOOK: EF.PBR names EF.ADN; 20 ADN records.
+    ok(&mut card, name, "00A4040C07A0000000871002");
+    ok(&mut card, name, "00A4000C025F3A");
+    ok(&mut card, name, "00A4000C024F30");
+    assert_eq!(
+        ok(&mut card, name, "00B2010400")[..7],
+        hex::decode("A805C0034F5801").unwrap()
+    );
+    ok(&mut card, name, "00A4000C024F58");
+    ok(&mut card, name, "00B2140400");
+    assert_eq!(raw(&mut card, "00B2150400").sw, sw::RECORD_NOT_FOUND);
+    // DF.SAIP: the SUCI calculation info is the eUICC's own (ADM only).
+    ok(&mut card, name, "00A4040C07A0000000871002");
+    ok(&mut card, name, "00A4000C025FD0");
+    ok(&mut card, name, "00A4000C024F01");
+    assert_eq!(
+        raw(&mut card, "00B0000004").sw,
+        sw::SECURITY_STATUS_NOT_SATISFIED
+    );
+    ok(&mut card, name, "0020000A083132333435363738");
+    assert_eq!(
+        ok(&mut card, name, "00B0000004"),
+        hex::decode("A0020000").unwrap()
+    );
+}
+
+#[test]
+fn applets_profile_installs_and_keeps_its_applet_pes() {
+    let name = "applets";
+    let card = installed(name);
+    let stored = &card.state().profiles[0].package;
+    let pkg = ProfilePackage::parse(stored).unwrap();
+    let kinds: Vec<String> = pkg.kinds().iter().map(ToString::to_string).collect();
+    for k in ["securityDomain", "rfm", "application"] {
+        assert!(kinds.iter().any(|h| h == k), "{k} not stored: {kinds:?}");
+    }
+}
