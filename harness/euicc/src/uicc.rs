@@ -2538,6 +2538,8 @@ mod tests {
     fn update_binary_is_read_back_and_kept_in_saved_state() {
         let fs = minimal_fs();
         let mut u = uicc(&fs);
+        // EF.IMSI: read PIN1, update ADM1 (builder ARR record 2).
+        send(&mut u, &format!("0020000A08{ADM1_DEFAULT}"), 0x9000);
         select_usim(&mut u);
         send(&mut u, "00A4000C026F07", 0x9000);
         send(&mut u, "00D6000103AABBCC", 0x9000);
@@ -2558,36 +2560,37 @@ mod tests {
     fn update_is_refused_before_pin1_verification_when_the_arr_demands_pin1() {
         let fs = pin1_enabled_fs();
         let mut u = uicc(&fs);
-        let rule = u.access_rule(IMSI_PATH, Operation::Update).unwrap();
+        // EF.LOCI (6F0605 → builder ARR record 5: read and update PIN1).
+        let loci = "3F00/7FF0/6F7E";
+        let rule = u.access_rule(loci, Operation::Update).unwrap();
         assert_eq!(rule.level(), AccessLevel::Pin);
         assert_eq!(rule.alternatives, vec![vec![0x01]]);
         select_usim(&mut u);
-        send(&mut u, "00A4000C026F07", 0x9000);
+        send(&mut u, "00A4000C026F7E", 0x9000);
         send(&mut u, "00D6000001AA", 0x6982);
-        send(&mut u, "00B0000009", 0x6982);
+        send(&mut u, "00B000000B", 0x6982);
         send(&mut u, &format!("0020000108{PIN_0000}"), 0x9000);
         send(&mut u, "00D6000001AA", 0x9000);
         send(&mut u, "00B0000001", 0x9000);
-        // A reset clears the verification.
+        // A reset clears the verification (EF.LOCI is SFI 0B).
         u.reset();
         select_usim(&mut u);
-        send(&mut u, "00B0870001", 0x6982);
+        send(&mut u, "00B08B0001", 0x6982);
     }
 
     #[test]
     fn adm_only_files_open_with_the_profile_adm1_key() {
         let mut u = uicc(&minimal_fs());
-        // EF.Keys (6F0605 → builder ARR record 5: everything ADM1).
-        let keys = "3F00/7FF0/6F08";
+        // EF.IMSI update (6F0602 → builder ARR record 2: read PIN1, update ADM1).
         assert_eq!(
-            u.access_rule(keys, Operation::Read).unwrap().level(),
+            u.access_rule(IMSI_PATH, Operation::Update).unwrap().level(),
             AccessLevel::Adm
         );
         select_usim(&mut u);
-        send(&mut u, "00A4000C026F08", 0x9000);
-        send(&mut u, "00B0000001", 0x6982);
+        send(&mut u, "00A4000C026F07", 0x9000);
+        send(&mut u, "00D6000001AA", 0x6982);
         send(&mut u, &format!("002000 0A08{ADM1_DEFAULT}"), 0x9000);
-        send(&mut u, "00B0000001", 0x9000);
+        send(&mut u, "00D6000001AA", 0x9000);
     }
 
     #[test]
@@ -2796,7 +2799,7 @@ mod tests {
         assert_eq!(send(&mut u, "00B2000400", 0x9000), rec(2));
         assert_eq!(send(&mut u, "00B2000300", 0x9000), rec(1));
         send(&mut u, "00B2000300", 0x6A83); // linear files do not wrap
-        send(&mut u, "00B2060400", 0x6A83);
+        send(&mut u, "00B20F0400", 0x6A83);
         send(&mut u, "00B2010200", 0x6A86); // NEXT takes P1 00
                                             // By SFI (EF.DIR, SFI 1E) from the MF.
         let dir = fs.get_by_fids("3F00/2F00").unwrap().content.clone();
@@ -2837,7 +2840,7 @@ mod tests {
             record_len: Some(3),
             sfi: Some(0x1C),
             lcsi: 5,
-            security: Some(h("6F0602")),
+            security: Some(h("6F0605")),
             pin_status: None,
             link_path: None,
             content: vec![0; 15],
@@ -3307,8 +3310,8 @@ mod tests {
     #[case::read_record_bad_mode(&["00A4000C022F00"], "00B2010500", 0x6A86)]
     #[case::read_binary_unknown_sfi(&[], "00B0990001", 0x6A82)]
     #[case::read_binary_sfi_bad_bits(&[], "00B0E20001", 0x6A86)]
-    #[case::update_binary_no_data(&["0020000A083132333435363738", "00A4000C022FE2"], "00D6000000", 0x6700)]
-    #[case::update_binary_too_long(&["0020000A083132333435363738", "00A4000C022FE2"], "00D600080400000000", 0x6700)]
+    #[case::update_binary_no_data(&["0020000A083132333435363738", "00A4000C022F05"], "00D6000000", 0x6700)]
+    #[case::update_binary_too_long(&["0020000A083132333435363738", "00A4000C022F05"], "00D600000400000000", 0x6700)]
     #[case::update_binary_security(&["00A4000C022FE2"], "00D6000001AA", 0x6982)]
     #[case::update_record_wrong_length(&["0020000A083132333435363738", "00A4000C022F00"], "00DC010401AA", 0x6700)]
     #[case::verify_bad_key_reference(&[], "0020000900", 0x6A86)]

@@ -1,21 +1,46 @@
 //! A profile-package builder: a short TOML [`ProfileDescription`] → DER ProfileElements.
 //!
 //! The package mirrors the structure of the TS.48 generic test profiles (digest §7): `header`,
-//! `mf`, `pukCodes`, `pinCodes`, `usim`, optional `opt-usim`, `pinCodes` (the USIM-local PIN2),
-//! `akaParameter`, optional `gsm-access` / `df-5gs`, optional `isim` (+ `opt-isim`, its local
-//! PIN and its own `akaParameter` with the same K/OPc), then `end`. No byte of a TS.48 profile is
-//! copied: all contents are computed here from the description.
+//! `mf`, `pukCodes`, `pinCodes`, optional `telecom`, `usim`, optional `opt-usim`, `pinCodes`
+//! (the USIM-local PIN2), `akaParameter`, optional `gsm-access` / `df-5gs` / `df-saip` /
+//! `phonebook`, optional `isim` (+ `opt-isim`, its local PIN and its own `akaParameter` with the
+//! same K/OPc), then one `securityDomain` per `[[security_domain]]`, one `rfm` per `[[rfm]]`,
+//! one `application` per `[[application]]`, and `end`. No byte of a TS.48 profile is copied:
+//! all contents are computed here from the description. Every optional part is off by default,
+//! so a description that does not name it builds the same bytes as before it existed.
+//!
+//! Description keys (TOML; unknown keys are errors, see [`ProfileDescription`]):
+//! - identity and keys: `iccid`, `imsi`, `mnc_length`, `ki`, `opc`, `algorithm`,
+//!   `algorithm_options`; PINs `pin1`, `pin2`, `adm1`, `adm2`, `puk1`, `puk2`, `pin_attempts`,
+//!   `adm_attempts`, `puk_attempts`;
+//! - header and metadata: `profile_type`, `saip_version`, `profile_class`;
+//! - files: `spn`, `spn_display_condition`, `usim_aid`, `isim_aid`, `opt_usim` (+ `oplmn`),
+//!   `gsm_access`, `df_5gs`, `df_saip` (needs `df_5gs`), `phonebook` (+ `phonebook_records`),
+//!   `telecom` (+ `telecom_version`), `isim`;
+//! - applets: `[[security_domain]]` ([`SecurityDomainDescription`]), `[[rfm]]`
+//!   ([`RfmDescription`]), `[[application]]` with `[[application.instance]]`
+//!   ([`ApplicationDescription`]). Every AID is used once across them; every TAR once.
 //!
 //! Choices and assumptions (each stated where it is made):
-//! - Template OIDs are the first-version ones (`2.23.143.1.2.1`, `.4`, `.5`, `.7`, `.8`, `.9`,
-//!   `.13`) — the ones every eUICC supports (digest §7.6).
+//! - Template OIDs are the first-version ones (`2.23.143.1.2.1`, `.3`, `.4`, `.5`, `.6`, `.7`,
+//!   `.8`, `.9`, `.13`, `.14`) — the ones every eUICC supports (digest §7.6); DF.TELECOM takes
+//!   `.3.2` when asked (`telecom_version = 2`).
+//! - Optional file parts carry only what a test needs: DF.TELECOM its EF.ARR and EF.ICE_DN,
+//!   DF.PHONEBOOK EF.PBR + one EF.ADN (FID 4F58, SFI 1), DF.SAIP EF.SUCI_Calc_Info with the
+//!   null scheme only (no home-network key), which the UST announces with services 124/125.
+//!   The header does not list `suciCalculatorApi` or `javacard` as mandatory services: the
+//!   builder writes the data, not a claim about the applets' runtime (unconfirmed whether a
+//!   profile with a load block must list `javacard`).
+//! - A security domain is installed personalized (`0F`) with one key set ENC/MAC/DEK (key ids
+//!   1/2/3, usage qualifiers 18/14/48 as in the TS.48 profiles); RFM and application PEs carry
+//!   the description's values as given.
 //! - Files of a created-by-default template (MF, ADF.USIM, ADF.ISIM) that need no parameter are
 //!   left to the template, except the mandatory `File` components of the schema, which are
 //!   emitted empty (= template defaults) when there is nothing to write.
-//! - A file given an `Fcp` here carries an explicit `securityAttributesReferenced` pointing at
-//!   one of the generic access rules of [`ARR_RECORDS`] (our own design, TS 102 221 §9.2.4
-//!   expanded format). Template files created without an `Fcp` keep the template's ARR record
-//!   numbers, which are not cross-checked against these records (needs the template model).
+//! - Every EF.ARR the builder writes (MF `2F06`, ADF.USIM / ADF.ISIM / DF.TELECOM `6F06`)
+//!   holds the 14 records of [`ARR_RECORDS`], numbered as the templates number their files'
+//!   access rules, so template files created without an `Fcp` resolve too. A file given an
+//!   `Fcp` here carries an explicit `securityAttributesReferenced` to the same numbering.
 //! - `pinStatusTemplateDO` uses the layout of the TCA sample profiles: `01 0A 0B` on the MF
 //!   (PIN1, ADM1, ADM2) and `81 01 0A 0B` on an ADF (local PIN2 first); the exact inner
 //!   semantics are (unconfirmed).
@@ -40,7 +65,8 @@ use crate::package::{ProfileElement, ProfilePackage};
 pub enum BuildError {
     #[error("{field}: {message}")]
     Invalid {
-        field: &'static str,
+        /// The key, with the index of a repeated part (`security_domain[1].enc`).
+        field: String,
         message: String,
     },
     #[error("{field}: {part} is not supported by this builder yet")]
@@ -52,9 +78,9 @@ pub enum BuildError {
     Toml(String),
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> BuildError {
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> BuildError {
     BuildError::Invalid {
-        field,
+        field: field.into(),
         message: message.into(),
     }
 }
@@ -101,8 +127,15 @@ pub enum ProfileClass {
 /// spn = "rspcheck"
 /// opt_usim = true
 /// isim = true
+/// telecom = true              # DF.TELECOM; phonebook, df_saip likewise
+///
+/// [[security_domain]]         # tables last: TOML puts later keys inside the table
+/// aid = "A000000151000001"
+/// enc = "404142434445464748494A4B4C4D4E4F"
+/// mac = "404142434445464748494A4B4C4D4E4F"
+/// dek = "404142434445464748494A4B4C4D4E4F"
 /// ```
-/// `Debug` masks K, OPc and the PIN/PUK/ADM values.
+/// `Debug` masks K, OPc, the PIN/PUK/ADM values and the security-domain keys.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileDescription {
@@ -172,14 +205,194 @@ pub struct ProfileDescription {
     /// Not supported yet (error when true).
     #[serde(default)]
     pub csim: bool,
+    /// DF.SAIP under ADF.USIM (SUCI calculated by the eUICC, null scheme); needs `df_5gs`.
     #[serde(default)]
     pub df_saip: bool,
+    /// DF.PHONEBOOK under ADF.USIM with EF.PBR and one EF.ADN.
     #[serde(default)]
     pub phonebook: bool,
+    /// EF.ADN records (1..=250), default 10; needs `phonebook`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phonebook_records: Option<u8>,
+    /// DF.TELECOM under the MF (EF.ARR, EF.ICE_DN).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub telecom: bool,
+    /// DF.TELECOM template version: 1 (`2.23.143.1.2.3`, default) or 2 (`.3.2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telecom_version: Option<u8>,
     /// Operator-controlled PLMNs (`"MCC-MNC"`, e.g. `"001-01"`) for EF.OPLMNwAcT; needs
     /// `opt_usim`.
     #[serde(default)]
     pub oplmn: Vec<String>,
+    /// Additional security domains (`securityDomain` PEs), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_domain: Vec<SecurityDomainDescription>,
+    /// Remote file management applets (`rfm` PEs), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rfm: Vec<RfmDescription>,
+    /// Applications (`application` PEs: load block and/or instances), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub application: Vec<ApplicationDescription>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Key type of a security domain's key set (`KeyComponent.keyType`, GP Card Spec table 11-16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SdKeyType {
+    /// AES (`88`), SCP03: 16, 24 or 32-byte keys.
+    #[default]
+    Aes,
+    /// Triple DES (`80`), SCP02: 16-byte keys.
+    Des,
+}
+
+/// An additional (supplementary) security domain with one key set (ENC, MAC, DEK).
+///
+/// ```toml
+/// [[security_domain]]
+/// aid = "A000000151000001"
+/// enc = "404142434445464748494A4B4C4D4E4F"
+/// mac = "404142434445464748494A4B4C4D4E4F"
+/// dek = "404142434445464748494A4B4C4D4E4F"
+/// ```
+/// `Debug` masks the keys.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityDomainDescription {
+    /// Instance AID (hex, 5..16 bytes).
+    pub aid: String,
+    /// Executable load file AID; default `A0000001515350` (the GlobalPlatform SD package).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_aid: Option<String>,
+    /// Executable module AID; default `A000000151535041`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_aid: Option<String>,
+    /// GlobalPlatform privileges (hex, 1 or 3 bytes); default `800000` (security domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<String>,
+    /// Install parameters (content of `C9`, hex); default empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_parameters: Option<String>,
+    /// Key version number (1..=127); default 0x30 (the SCP03 range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_version: Option<u8>,
+    #[serde(default)]
+    pub key_type: SdKeyType,
+    /// Key set: encryption, MAC and data-encryption keys (hex).
+    pub enc: String,
+    pub mac: String,
+    pub dek: String,
+}
+
+impl std::fmt::Debug for SecurityDomainDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecurityDomainDescription")
+            .field("aid", &self.aid)
+            .field("package_aid", &self.package_aid)
+            .field("class_aid", &self.class_aid)
+            .field("privileges", &self.privileges)
+            .field("install_parameters", &self.install_parameters)
+            .field("key_version", &self.key_version)
+            .field("key_type", &self.key_type)
+            .field("enc", &redacted(&self.enc))
+            .field("mac", &redacted(&self.mac))
+            .field("dek", &redacted(&self.dek))
+            .finish()
+    }
+}
+
+fn redacted(v: &str) -> String {
+    format!("<redacted, {} chars>", v.chars().count())
+}
+
+/// A remote file management applet instance (TS 102 226): its TARs, minimum security level
+/// and access domains, optionally for one ADF too.
+///
+/// ```toml
+/// [[rfm]]
+/// instance_aid = "A00000055910100001"
+/// tar = ["B00120"]
+/// adf = "usim"            # | "isim" | an ADF AID in hex
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RfmDescription {
+    /// Instance AID (hex, 5..16 bytes).
+    pub instance_aid: String,
+    /// The security domain it is associated with (hex AID); default: none given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_domain_aid: Option<String>,
+    /// Toolkit application references (3 bytes hex each), at least one.
+    pub tar: Vec<String>,
+    /// Minimum security level (TS 102 225 §5.1.1 SPI-derived, 1 byte hex); default `02`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_security_level: Option<String>,
+    /// UICC access domain / administrative access domain (TS 102 226 §8.2.1.3.2.3, hex);
+    /// default `00` (full access).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uicc_access_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uicc_admin_access_domain: Option<String>,
+    /// ADF the instance may also manage: `"usim"`, `"isim"` or an AID in hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adf: Option<String>,
+    /// Access domains of the ADF (hex); default `00`; need `adf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adf_access_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adf_admin_access_domain: Option<String>,
+}
+
+/// An application PE: a load block (package) and/or instances of a package's classes.
+///
+/// ```toml
+/// [[application]]
+/// package_aid = "A0000000871005"
+/// load_block = "C482..."          # hex; omitted = the package is already on the eUICC
+/// [[application.instance]]
+/// class_aid = "A000000087100501"
+/// instance_aid = "A000000087100501"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationDescription {
+    /// Load package AID (hex, 5..16 bytes).
+    pub package_aid: String,
+    /// `loadBlockObject` (hex, 1..=32768 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_block: Option<String>,
+    /// Security domain the package is loaded into (hex AID); needs `load_block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_domain_aid: Option<String>,
+    /// Load file data block hash (`hashValue`, hex); needs `load_block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance: Vec<ApplicationInstanceDescription>,
+}
+
+/// One application instance of an [`ApplicationDescription`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInstanceDescription {
+    pub class_aid: String,
+    pub instance_aid: String,
+    /// GlobalPlatform privileges (hex, 1 or 3 bytes); default `000000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<String>,
+    /// Life cycle state (hex, 1 byte); default `07` (selectable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life_cycle_state: Option<String>,
+    /// Install parameters (content of `C9`, hex); default empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_parameters: Option<String>,
+    /// UICC toolkit application specific parameters (TS 102 226 §8.2.1.3.2.1, hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolkit_parameters: Option<String>,
 }
 
 impl std::fmt::Debug for ProfileDescription {
@@ -221,7 +434,13 @@ impl std::fmt::Debug for ProfileDescription {
             .field("csim", &self.csim)
             .field("df_saip", &self.df_saip)
             .field("phonebook", &self.phonebook)
+            .field("phonebook_records", &self.phonebook_records)
+            .field("telecom", &self.telecom)
+            .field("telecom_version", &self.telecom_version)
             .field("oplmn", &self.oplmn)
+            .field("security_domain", &self.security_domain)
+            .field("rfm", &self.rfm)
+            .field("application", &self.application)
             .finish()
     }
 }
@@ -282,9 +501,328 @@ struct Valid {
     usim_aid: Vec<u8>,
     isim_aid: Vec<u8>,
     oplmn: Vec<([u8; 3], Vec<u8>)>,
+    phonebook_records: usize,
+    telecom_template: &'static str,
+    security_domains: Vec<ValidSd>,
+    rfms: Vec<ValidRfm>,
+    applications: Vec<ValidApp>,
 }
 
-fn digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<Vec<u8>, BuildError> {
+struct ValidSd {
+    aid: Vec<u8>,
+    package: Vec<u8>,
+    class: Vec<u8>,
+    privileges: Vec<u8>,
+    parameters: Vec<u8>,
+    key_version: u8,
+    key_type: u8,
+    /// ENC, MAC, DEK.
+    keys: [Vec<u8>; 3],
+}
+
+struct ValidRfm {
+    instance: Vec<u8>,
+    security_domain: Option<Vec<u8>>,
+    tars: Vec<Vec<u8>>,
+    minimum_security_level: u8,
+    uicc_access: Vec<u8>,
+    uicc_admin_access: Vec<u8>,
+    /// ADF AID, access domain, administrative access domain.
+    adf: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
+}
+
+struct ValidApp {
+    package: Vec<u8>,
+    load_block: Option<Vec<u8>>,
+    security_domain: Option<Vec<u8>>,
+    hash: Option<Vec<u8>>,
+    instances: Vec<ValidInstance>,
+}
+
+struct ValidInstance {
+    class: Vec<u8>,
+    instance: Vec<u8>,
+    privileges: Vec<u8>,
+    life_cycle_state: u8,
+    parameters: Vec<u8>,
+    toolkit: Option<Vec<u8>>,
+}
+
+/// Hex of `min..=max` bytes.
+fn hex_range(field: &str, s: &str, min: usize, max: usize) -> Result<Vec<u8>, BuildError> {
+    let want = || {
+        if min == max {
+            format!("must be {} hex digits", min * 2)
+        } else {
+            format!("must be hex of {min}..{max} bytes")
+        }
+    };
+    let bytes = hex::decode(s).map_err(|_| invalid(field, want()))?;
+    if !(min..=max).contains(&bytes.len()) {
+        return Err(invalid(field, want()));
+    }
+    Ok(bytes)
+}
+
+/// An optional hex value of `min..=max` bytes, `default` when absent.
+fn hex_or(
+    field: &str,
+    s: Option<&str>,
+    default: &[u8],
+    min: usize,
+    max: usize,
+) -> Result<Vec<u8>, BuildError> {
+    s.map_or_else(|| Ok(default.to_vec()), |s| hex_range(field, s, min, max))
+}
+
+/// Any application identifier (ISO 7816-5: 5..16 bytes).
+fn any_aid(field: &str, s: &str) -> Result<Vec<u8>, BuildError> {
+    hex_range(field, s, 5, 16)
+}
+
+/// GlobalPlatform privileges: 1 byte (GP 2.1.1) or 3 bytes.
+fn privileges(field: &str, s: Option<&str>, default: &[u8]) -> Result<Vec<u8>, BuildError> {
+    let p = hex_or(field, s, default, 1, 3)?;
+    if p.len() == 2 {
+        return Err(invalid(field, "must be 2 or 6 hex digits"));
+    }
+    Ok(p)
+}
+
+type Applets = (Vec<ValidSd>, Vec<ValidRfm>, Vec<ValidApp>);
+
+/// The security domain, RFM and application parts, with every AID used once.
+fn check_applets(
+    d: &ProfileDescription,
+    usim_aid: &[u8],
+    isim_aid: &[u8],
+) -> Result<Applets, BuildError> {
+    const MAX_PARTS: usize = 16;
+    let mut seen: Vec<(Vec<u8>, String)> = Vec::new();
+    let mut unique = |aid: &[u8], key: String| -> Result<(), BuildError> {
+        if let Some((_, first)) = seen.iter().find(|(a, _)| a == aid) {
+            return Err(invalid(
+                key,
+                format!("AID {} is already used by {first}", hex::encode_upper(aid)),
+            ));
+        }
+        seen.push((aid.to_vec(), key));
+        Ok(())
+    };
+    for (key, n) in [
+        ("security_domain", d.security_domain.len()),
+        ("rfm", d.rfm.len()),
+        ("application", d.application.len()),
+    ] {
+        if n > MAX_PARTS {
+            return Err(invalid(key, format!("at most {MAX_PARTS} entries")));
+        }
+    }
+
+    let mut sds = Vec::new();
+    for (i, sd) in d.security_domain.iter().enumerate() {
+        let k = |f: &str| format!("security_domain[{i}].{f}");
+        let aid = any_aid(&k("aid"), &sd.aid)?;
+        unique(&aid, k("aid"))?;
+        let key_version = sd.key_version.unwrap_or(0x30);
+        if !(1..=0x7F).contains(&key_version) {
+            return Err(invalid(k("key_version"), "must be 1..127"));
+        }
+        let (key_type, lens): (u8, &[usize]) = match sd.key_type {
+            SdKeyType::Aes => (0x88, &[16, 24, 32]),
+            SdKeyType::Des => (0x80, &[16]),
+        };
+        sds.push(ValidSd {
+            package: hex_or(
+                &k("package_aid"),
+                sd.package_aid.as_deref(),
+                &[0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50],
+                5,
+                16,
+            )?,
+            class: hex_or(
+                &k("class_aid"),
+                sd.class_aid.as_deref(),
+                &[0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50, 0x41],
+                5,
+                16,
+            )?,
+            privileges: privileges(&k("privileges"), sd.privileges.as_deref(), &[0x80, 0, 0])?,
+            parameters: hex_or(
+                &k("install_parameters"),
+                sd.install_parameters.as_deref(),
+                &[],
+                0,
+                127,
+            )?,
+            key_version,
+            key_type,
+            keys: [
+                hex_bytes(&k("enc"), &sd.enc, lens)?,
+                hex_bytes(&k("mac"), &sd.mac, lens)?,
+                hex_bytes(&k("dek"), &sd.dek, lens)?,
+            ],
+            aid,
+        });
+    }
+
+    let mut rfms = Vec::new();
+    let mut tars_seen: Vec<(Vec<u8>, String)> = Vec::new();
+    for (i, r) in d.rfm.iter().enumerate() {
+        let k = |f: &str| format!("rfm[{i}].{f}");
+        let instance = any_aid(&k("instance_aid"), &r.instance_aid)?;
+        unique(&instance, k("instance_aid"))?;
+        if r.tar.is_empty() {
+            return Err(invalid(k("tar"), "needs at least one TAR"));
+        }
+        let mut tars = Vec::new();
+        for (j, t) in r.tar.iter().enumerate() {
+            let key = format!("rfm[{i}].tar[{j}]");
+            let tar = hex_range(&key, t, 3, 3)?;
+            if let Some((_, first)) = tars_seen.iter().find(|(x, _)| *x == tar) {
+                return Err(invalid(
+                    key,
+                    format!("TAR {} is already used by {first}", hex::encode_upper(&tar)),
+                ));
+            }
+            tars_seen.push((tar.clone(), key));
+            tars.push(tar);
+        }
+        let domain =
+            |f: &str, v: Option<&String>| hex_or(&k(f), v.map(String::as_str), &[0], 1, 16);
+        let adf = match r.adf.as_deref() {
+            None => {
+                for (f, v) in [
+                    ("adf_access_domain", &r.adf_access_domain),
+                    ("adf_admin_access_domain", &r.adf_admin_access_domain),
+                ] {
+                    if v.is_some() {
+                        return Err(invalid(k(f), "needs adf"));
+                    }
+                }
+                None
+            }
+            Some(a) => {
+                let aid = match a {
+                    "usim" => usim_aid.to_vec(),
+                    "isim" if d.isim => isim_aid.to_vec(),
+                    "isim" => return Err(invalid(k("adf"), "\"isim\" needs isim = true")),
+                    hex => any_aid(&k("adf"), hex).map_err(|_| {
+                        invalid(
+                            k("adf"),
+                            "must be \"usim\", \"isim\" or an AID of 5..16 bytes in hex",
+                        )
+                    })?,
+                };
+                Some((
+                    aid,
+                    domain("adf_access_domain", r.adf_access_domain.as_ref())?,
+                    domain(
+                        "adf_admin_access_domain",
+                        r.adf_admin_access_domain.as_ref(),
+                    )?,
+                ))
+            }
+        };
+        rfms.push(ValidRfm {
+            instance,
+            security_domain: r
+                .security_domain_aid
+                .as_deref()
+                .map(|s| any_aid(&k("security_domain_aid"), s))
+                .transpose()?,
+            tars,
+            minimum_security_level: hex_or(
+                &k("minimum_security_level"),
+                r.minimum_security_level.as_deref(),
+                &[0x02],
+                1,
+                1,
+            )?[0],
+            uicc_access: domain("uicc_access_domain", r.uicc_access_domain.as_ref())?,
+            uicc_admin_access: domain(
+                "uicc_admin_access_domain",
+                r.uicc_admin_access_domain.as_ref(),
+            )?,
+            adf,
+        });
+    }
+
+    let mut apps = Vec::new();
+    for (i, a) in d.application.iter().enumerate() {
+        let k = |f: &str| format!("application[{i}].{f}");
+        let package = any_aid(&k("package_aid"), &a.package_aid)?;
+        let load_block = a
+            .load_block
+            .as_deref()
+            .map(|s| hex_range(&k("load_block"), s, 1, 32768))
+            .transpose()?;
+        if load_block.is_none() {
+            if a.instance.is_empty() {
+                return Err(invalid(
+                    format!("application[{i}]"),
+                    "needs load_block or at least one [[application.instance]]",
+                ));
+            }
+            for (f, v) in [
+                ("security_domain_aid", &a.security_domain_aid),
+                ("hash", &a.hash),
+            ] {
+                if v.is_some() {
+                    return Err(invalid(k(f), "needs load_block"));
+                }
+            }
+        }
+        let mut instances = Vec::new();
+        for (j, inst) in a.instance.iter().enumerate() {
+            let k = |f: &str| format!("application[{i}].instance[{j}].{f}");
+            let instance = any_aid(&k("instance_aid"), &inst.instance_aid)?;
+            unique(&instance, k("instance_aid"))?;
+            instances.push(ValidInstance {
+                class: any_aid(&k("class_aid"), &inst.class_aid)?,
+                instance,
+                privileges: privileges(&k("privileges"), inst.privileges.as_deref(), &[0, 0, 0])?,
+                life_cycle_state: hex_or(
+                    &k("life_cycle_state"),
+                    inst.life_cycle_state.as_deref(),
+                    &[0x07],
+                    1,
+                    1,
+                )?[0],
+                parameters: hex_or(
+                    &k("install_parameters"),
+                    inst.install_parameters.as_deref(),
+                    &[],
+                    0,
+                    127,
+                )?,
+                toolkit: inst
+                    .toolkit_parameters
+                    .as_deref()
+                    .map(|s| hex_range(&k("toolkit_parameters"), s, 1, 127))
+                    .transpose()?,
+            });
+        }
+        apps.push(ValidApp {
+            package,
+            security_domain: a
+                .security_domain_aid
+                .as_deref()
+                .map(|s| any_aid(&k("security_domain_aid"), s))
+                .transpose()?,
+            hash: a
+                .hash
+                .as_deref()
+                .map(|s| hex_range(&k("hash"), s, 1, 64))
+                .transpose()?,
+            load_block,
+            instances,
+        });
+    }
+    Ok((sds, rfms, apps))
+}
+
+fn digits(field: &str, s: &str, min: usize, max: usize) -> Result<Vec<u8>, BuildError> {
     if s.len() < min || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
         let what = if min == max {
             format!("must be {min} digits")
@@ -296,7 +834,7 @@ fn digits(field: &'static str, s: &str, min: usize, max: usize) -> Result<Vec<u8
     Ok(s.bytes().map(|b| b - b'0').collect())
 }
 
-fn hex_bytes(field: &'static str, s: &str, lens: &[usize]) -> Result<Vec<u8>, BuildError> {
+fn hex_bytes(field: &str, s: &str, lens: &[usize]) -> Result<Vec<u8>, BuildError> {
     let want = lens
         .iter()
         .map(|l| (l * 2).to_string())
@@ -310,12 +848,7 @@ fn hex_bytes(field: &'static str, s: &str, lens: &[usize]) -> Result<Vec<u8>, Bu
 }
 
 /// A PIN/PUK/ADM value: 4..8 digits as ASCII, padded with `FF` to 8 bytes (TS 102 221 §9.5.1).
-fn pin(
-    field: &'static str,
-    value: Option<&str>,
-    default: &str,
-    min: usize,
-) -> Result<[u8; 8], BuildError> {
+fn pin(field: &str, value: Option<&str>, default: &str, min: usize) -> Result<[u8; 8], BuildError> {
     let s = value.unwrap_or(default);
     digits(field, s, min, 8)?;
     let mut out = [0xFF; 8];
@@ -323,7 +856,7 @@ fn pin(
     Ok(out)
 }
 
-fn attempts(field: &'static str, v: Option<u8>, default: u8) -> Result<u8, BuildError> {
+fn attempts(field: &str, v: Option<u8>, default: u8) -> Result<u8, BuildError> {
     let n = v.unwrap_or(default);
     if !(1..=15).contains(&n) {
         return Err(invalid(field, "must be 1..15"));
@@ -332,7 +865,7 @@ fn attempts(field: &'static str, v: Option<u8>, default: u8) -> Result<u8, Build
     Ok((n << 4) | n)
 }
 
-fn plmn(field: &'static str, s: &str) -> Result<([u8; 3], Vec<u8>), BuildError> {
+fn plmn(field: &str, s: &str) -> Result<([u8; 3], Vec<u8>), BuildError> {
     let (mcc, mnc) = s
         .split_once('-')
         .ok_or_else(|| invalid(field, format!("{s:?} must be MCC-MNC, e.g. \"001-01\"")))?;
@@ -341,12 +874,7 @@ fn plmn(field: &'static str, s: &str) -> Result<([u8; 3], Vec<u8>), BuildError> 
     Ok(([mcc[0], mcc[1], mcc[2]], mnc))
 }
 
-fn aid(
-    field: &'static str,
-    value: Option<&str>,
-    default: &str,
-    app: &[u8],
-) -> Result<Vec<u8>, BuildError> {
+fn aid(field: &str, value: Option<&str>, default: &str, app: &[u8]) -> Result<Vec<u8>, BuildError> {
     let bytes = hex::decode(value.unwrap_or(default)).map_err(|_| invalid(field, "must be hex"))?;
     if !(app.len()..=16).contains(&bytes.len()) || !bytes.starts_with(app) {
         return Err(invalid(
@@ -372,18 +900,6 @@ impl ProfileDescription {
             return Err(BuildError::Unsupported {
                 field: "csim",
                 part: "ADF.CSIM (csim, opt-csim, cdmaParameter)",
-            });
-        }
-        if self.df_saip {
-            return Err(BuildError::Unsupported {
-                field: "df_saip",
-                part: "DF.SAIP (SUCI calculation info)",
-            });
-        }
-        if self.phonebook {
-            return Err(BuildError::Unsupported {
-                field: "phonebook",
-                part: "DF.PHONEBOOK",
             });
         }
         let n = self.iccid.len();
@@ -451,6 +967,40 @@ impl ProfileDescription {
             .iter()
             .map(|p| plmn("oplmn", p))
             .collect::<Result<Vec<_>, _>>()?;
+        if self.df_saip && !self.df_5gs {
+            return Err(invalid(
+                "df_saip",
+                "needs df_5gs = true (SUCI belongs to 5GS)",
+            ));
+        }
+        if self.phonebook_records.is_some() && !self.phonebook {
+            return Err(invalid("phonebook_records", "needs phonebook = true"));
+        }
+        let phonebook_records = self.phonebook_records.unwrap_or(10);
+        if !(1..=250).contains(&phonebook_records) {
+            return Err(invalid("phonebook_records", "must be 1..250"));
+        }
+        if self.telecom_version.is_some() && !self.telecom {
+            return Err(invalid("telecom_version", "needs telecom = true"));
+        }
+        let telecom_template = match self.telecom_version.unwrap_or(1) {
+            1 => "3",
+            2 => "3.2",
+            _ => return Err(invalid("telecom_version", "must be 1 or 2")),
+        };
+        let usim_aid = aid(
+            "usim_aid",
+            self.usim_aid.as_deref(),
+            DEFAULT_USIM_AID,
+            &[0xA0, 0, 0, 0, 0x87, 0x10, 0x02],
+        )?;
+        let isim_aid = aid(
+            "isim_aid",
+            self.isim_aid.as_deref(),
+            DEFAULT_ISIM_AID,
+            &[0xA0, 0, 0, 0, 0x87, 0x10, 0x04],
+        )?;
+        let (security_domains, rfms, applications) = check_applets(self, &usim_aid, &isim_aid)?;
         Ok(Valid {
             iccid,
             mcc: [imsi[0], imsi[1], imsi[2]],
@@ -472,19 +1022,14 @@ impl ProfileDescription {
             spn,
             profile_type,
             version: (i64::from(version.0), i64::from(version.1)),
-            usim_aid: aid(
-                "usim_aid",
-                self.usim_aid.as_deref(),
-                DEFAULT_USIM_AID,
-                &[0xA0, 0, 0, 0, 0x87, 0x10, 0x02],
-            )?,
-            isim_aid: aid(
-                "isim_aid",
-                self.isim_aid.as_deref(),
-                DEFAULT_ISIM_AID,
-                &[0xA0, 0, 0, 0, 0x87, 0x10, 0x04],
-            )?,
+            usim_aid,
+            isim_aid,
             oplmn,
+            phonebook_records: usize::from(phonebook_records),
+            telecom_template,
+            security_domains,
+            rfms,
+            applications,
         })
     }
 }
@@ -545,41 +1090,81 @@ fn service_table(services: &[u16], min_len: usize) -> Vec<u8> {
     out
 }
 
-/// Generic access rules (expanded format, TS 102 221 §9.2.4): AM_DO `80` + SC_DO (`90 00`
-/// always, `A4 06 83 01 <key> 95 01 08` user verification with that key). AM bits for EFs:
-/// b1 read, b2 update, b3..b7 the administrative operations. Key refs: PIN1 `01`, local PIN2
-/// `81`, ADM1 `0A`.
+/// Access rules (expanded format, TS 102 221 §9.2.4): AM_DO `80` (or command-header DO `84`),
+/// then SC_DO (`90 00` always, `A4 06 83 01 <key> 95 01 08` user verification with that key).
+/// AM bits for EFs: b1 read, b2 update, b3..b7 the administrative operations; for DFs every
+/// bit is administrative. Key refs: PIN1 `01`, local PIN2 `81`, ADM1 `0A`.
+///
+/// Numbered as the TCA templates number their files' `arr` (digest §7.3): a template file
+/// created without an Fcp points at these record numbers in the EF.ARR of its template
+/// (`2F06` for MF files, `6F06` in an ADF), so every such EF.ARR of a built profile carries
+/// all 14 records. What each number means is our reading of the files that use it (EF.ICCID
+/// 11, EF.DIR/SPN/AD/ECC 10, EF.FDN/EST 8, EF.ACM 7, EF.Keys/LOCI 5, EF.IMSI/UST 2, EF.PL 1,
+/// DFs 14), matched to the TS 102 221 / TS 31.102 access conditions of those files; the
+/// shapes follow the TS.48 test profiles. Numbers no template uses are ADM-only.
 pub const ARR_RECORDS: &[&[u8]] = &[
-    // 1: read always; all else ADM1.
+    // 1: read always, update PIN1; admin ADM1 (EF.PL, EF.LI).
     &[
-        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7E, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
-        0x08,
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x02, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01,
+        0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
-    // 2: read and update PIN1; all else ADM1.
-    &[
-        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4,
-        0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
-    ],
-    // 3: read PIN1; all else ADM1.
+    // 2: read PIN1; update and admin ADM1 (EF.IMSI, EF.UST, EF.ACC, EF.OPLMNwAcT, EF.IMPI).
     &[
         0x80, 0x01, 0x01, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7E, 0xA4,
         0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
-    // 4: read PIN1, update PIN2; all else ADM1.
+    // 3: everything ADM1 (DF.SAIP EF.SUCI_Calc_Info, EF.SUME, EF.RMA).
+    ADM_ONLY,
+    // 4: unused by the templates.
+    ADM_ONLY,
+    // 5: read and update PIN1; admin ADM1 (EF.Keys, EF.LOCI, EF.SMS, EF.Kc, EF.ADN).
+    &[
+        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4,
+        0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+    ],
+    // 6: unused by the templates.
+    ADM_ONLY,
+    // 7: read, update and INCREASE (`84 01 32`) PIN1; admin ADM1 (EF.ACM, EF.ICT, EF.OCT).
+    &[
+        0x80, 0x01, 0x03, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x84, 0x01, 0x32, 0xA4,
+        0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A,
+        0x95, 0x01, 0x08,
+    ],
+    // 8: read PIN1, update PIN2; admin ADM1 (EF.FDN, EF.EST, EF.BDN, EF.ACL).
     &[
         0x80, 0x01, 0x01, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01, 0x08, 0x80, 0x01, 0x02, 0xA4,
         0x06, 0x83, 0x01, 0x81, 0x95, 0x01, 0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A,
         0x95, 0x01, 0x08,
     ],
-    // 5: everything ADM1 (DFs/ADFs, key files).
+    // 9: read always, update PIN1; admin ADM1 (EF.ICE_DN, EF.ICE_FF).
     &[
-        0x80, 0x01, 0x7F, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x02, 0xA4, 0x06, 0x83, 0x01, 0x01, 0x95, 0x01,
+        0x08, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
     ],
+    // 10: read always; update and admin ADM1 (EF.DIR, EF.ARR, EF.UMPC, EF.SPN, EF.AD, EF.ECC).
+    &[
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7E, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
+        0x08,
+    ],
+    // 11: read always, update never (no AM_DO names it); admin ADM1 (EF.ICCID).
+    &[
+        0x80, 0x01, 0x01, 0x90, 0x00, 0x80, 0x01, 0x7C, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01,
+        0x08,
+    ],
+    // 12, 13: unused by the templates.
+    ADM_ONLY,
+    ADM_ONLY,
+    // 14: DFs and ADFs: every (administrative) operation ADM1.
+    ADM_ONLY,
 ];
-const ARR_READ_ALWAYS: u8 = 1;
-const ARR_PIN1_RW: u8 = 2;
-const ARR_PIN1_READ: u8 = 3;
-const ARR_ADM: u8 = 5;
+const ADM_ONLY: &[u8] = &[
+    0x80, 0x01, 0x7F, 0xA4, 0x06, 0x83, 0x01, 0x0A, 0x95, 0x01, 0x08,
+];
+const ARR_PIN1_READ: u8 = 2;
+const ARR_ADM: u8 = 3;
+const ARR_PIN1_RW: u8 = 5;
+const ARR_READ_ALWAYS: u8 = 10;
+const ARR_DF: u8 = 14;
 const ARR_RECORD_LEN: u8 = 0x28;
 
 fn arr_content() -> Vec<u8> {
@@ -703,7 +1288,7 @@ impl FileSpec {
         if let Some(aid) = aid {
             fcp.push(prim(0x84, aid));
         }
-        fcp.push(sec_attr(arr_fid, ARR_ADM));
+        fcp.push(sec_attr(arr_fid, ARR_DF));
         fcp.push(prim(0xC6, pin_status));
         FileSpec { fcp, content: None }
     }
@@ -761,6 +1346,115 @@ impl Pes {
         let h = self.header();
         self.pes
             .push(cons(0xA4, vec![h, cons(0xA1, vec![cons(0xA1, p)])]));
+    }
+}
+
+/// `keyUsageQualifier` and `keyIdentifier` of the ENC, MAC and DEK keys of a key set (the
+/// values of the TS.48 test profiles' security domain).
+const SD_KEYS: [(u8, u8); 3] = [(0x18, 0x01), (0x14, 0x02), (0x48, 0x03)];
+
+impl Pes {
+    /// `securityDomain`: the instance (personalized, `0F`) and its one key set.
+    fn security_domain(&mut self, sd: &ValidSd) {
+        let h = self.header();
+        let instance = vec![
+            prim(0x4F, sd.package.clone()),
+            prim(0x4F, sd.class.clone()),
+            prim(0x4F, sd.aid.clone()),
+            prim(0x82, sd.privileges.clone()),
+            prim(0x83, [0x0F]),
+            prim(0xC9, sd.parameters.clone()),
+        ];
+        // keyAccess (00) and macLength (8) are DEFAULT values, so omitted.
+        let keys = SD_KEYS
+            .iter()
+            .zip(&sd.keys)
+            .map(|(&(usage, id), key)| {
+                cons(
+                    0x30,
+                    vec![
+                        prim(0x95, [usage]),
+                        prim(0x82, [id]),
+                        prim(0x83, [sd.key_version]),
+                        cons(
+                            0x30,
+                            vec![cons(
+                                0x30,
+                                vec![prim(0x80, [sd.key_type]), prim(0x86, key.clone())],
+                            )],
+                        ),
+                    ],
+                )
+            })
+            .collect();
+        self.pes
+            .push(cons(0xA6, vec![h, cons(0xA1, instance), cons(0xA2, keys)]));
+    }
+
+    /// `rfm`: written tags (digest §7.4; tarList `[0]`, access domains universal OCTET STRING).
+    fn rfm(&mut self, r: &ValidRfm) {
+        let mut c = vec![self.header(), prim(0x4F, r.instance.clone())];
+        if let Some(sd) = &r.security_domain {
+            c.push(prim(0x4F, sd.clone()));
+        }
+        c.push(cons(
+            0xA0,
+            r.tars.iter().map(|t| prim(0x04, t.clone())).collect(),
+        ));
+        c.push(prim(0x81, [r.minimum_security_level]));
+        c.push(prim(0x04, r.uicc_access.clone()));
+        c.push(prim(0x04, r.uicc_admin_access.clone()));
+        if let Some((aid, access, admin)) = &r.adf {
+            c.push(cons(
+                0x30,
+                vec![
+                    prim(0x80, aid.clone()),
+                    prim(0x81, access.clone()),
+                    prim(0x82, admin.clone()),
+                ],
+            ));
+        }
+        self.pes.push(cons(0xA7, c));
+    }
+
+    /// `application`: load block, then instances (lifeCycleState omitted when DEFAULT 07).
+    fn application(&mut self, a: &ValidApp) {
+        let mut c = vec![self.header()];
+        if let Some(block) = &a.load_block {
+            let mut l = vec![prim(0x4F, a.package.clone())];
+            if let Some(sd) = &a.security_domain {
+                l.push(prim(0x4F, sd.clone()));
+            }
+            if let Some(hash) = &a.hash {
+                l.push(prim(0xC1, hash.clone()));
+            }
+            l.push(prim(0xC4, block.clone()));
+            c.push(cons(0xA1, l));
+        }
+        if !a.instances.is_empty() {
+            let list = a
+                .instances
+                .iter()
+                .map(|i| {
+                    let mut t = vec![
+                        prim(0x4F, a.package.clone()),
+                        prim(0x4F, i.class.clone()),
+                        prim(0x4F, i.instance.clone()),
+                        prim(0x82, i.privileges.clone()),
+                    ];
+                    if i.life_cycle_state != 0x07 {
+                        t.push(prim(0x83, [i.life_cycle_state]));
+                    }
+                    t.push(prim(0xC9, i.parameters.clone()));
+                    if let Some(tk) = &i.toolkit {
+                        t.push(cons(0xEA, vec![prim(0x80, tk.clone())]));
+                    }
+                    cons(0x30, t)
+                })
+                .collect();
+            c.push(cons(0xA2, list));
+        }
+        self.pes.push(cons(0xA8, c));
     }
 }
 
@@ -884,6 +1578,30 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         pin_config(KEY_ADM2, &v.adm2, None, 3, v.adm_attempts),
     ]);
 
+    if desc.telecom {
+        templates.insert(1, v.telecom_template);
+        // DF.TELECOM: its own EF.ARR (the same records; the template's rules for its files
+        // point at the MF's 2F06) and EF.ICE_DN left to the template (50 empty records).
+        p.file_pe(
+            0xB2,
+            v.telecom_template,
+            vec![
+                (0xA2, FileSpec::df(0x7F10, None, 0x2F06, PIN_STATUS_MF)),
+                (
+                    0xA3,
+                    FileSpec::linear_param(
+                        0x2F06,
+                        ARR_READ_ALWAYS,
+                        ARR_RECORD_LEN,
+                        arr_records,
+                        arr.clone(),
+                    ),
+                ),
+                (0xA6, FileSpec::empty()),
+            ],
+        );
+    }
+
     // usim
     let mut services: Vec<u16> = vec![
         10, // SMS
@@ -902,6 +1620,12 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
     }
     if desc.df_5gs {
         services.extend([119, 123]); // 5GS MM information, UAC access identities
+    }
+    if desc.phonebook {
+        services.push(1); // local phonebook
+    }
+    if desc.df_saip {
+        services.extend([124, 125]); // subscription identifier privacy, SUCI by the USIM
     }
     services.sort_unstable();
     let ust = service_table(&services, 14);
@@ -1042,6 +1766,59 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         );
     }
 
+    if desc.df_saip {
+        templates.push("14");
+        // EF.SUCI_Calc_Info (TS 31.102 §4.4.11.8 coding): protection scheme list `A0` with the
+        // null scheme only (identifier 00, key index 00), so no home-network key list.
+        let mut suci = vec![0xA0, 0x02, 0x00, 0x00];
+        suci.resize(0x20, 0xFF);
+        p.file_pe(
+            0xBD,
+            "14",
+            vec![
+                (0xA2, FileSpec::df(0x5FD0, None, 0x6F06, PIN_STATUS_ADF)),
+                (
+                    0xA3,
+                    FileSpec::transparent(0x4F01, 0x6F06, ARR_ADM, suci.len(), Some(suci)),
+                ),
+            ],
+        );
+    }
+
+    if desc.phonebook {
+        templates.push("6");
+        // EF.ADN: the first FID and SFI the template offers; 14-byte alpha identifier + 14
+        // (TS 31.102 §4.4.2.3). EF.PBR (§4.4.2.1) lists it as a type-1 file (A8 / C0 FID SFI).
+        let (adn_fid, adn_sfi, adn_len) = (0x4F58u16, 0x01u8, 28u8);
+        let [f1, f2] = adn_fid.to_be_bytes();
+        let pbr_len = 0x10u8;
+        let mut pbr = vec![0xA8, 0x05, 0xC0, 0x03, f1, f2, adn_sfi];
+        pbr.resize(usize::from(pbr_len), 0xFF);
+        p.file_pe(
+            0xB7,
+            "6",
+            vec![
+                (0xA2, FileSpec::df(0x5F3A, None, 0x6F06, PIN_STATUS_ADF)),
+                (
+                    0xA3,
+                    FileSpec::linear_param(0x6F06, ARR_PIN1_READ, pbr_len, 1, pbr),
+                ),
+                (
+                    0xAB,
+                    FileSpec::linear(
+                        adn_fid,
+                        0x6F06,
+                        ARR_PIN1_RW,
+                        adn_len,
+                        v.phonebook_records,
+                        None,
+                    )
+                    .with_sfi(adn_sfi),
+                ),
+            ],
+        );
+    }
+
     if desc.isim {
         templates.extend(["8", "9"]);
         // TS 23.003 §13: IMPI `<imsi>@ims.mnc<MNC>.mcc<MCC>.3gppnetwork.org`, IMPU `sip:` + IMPI,
@@ -1137,6 +1914,16 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         p.aka(&v);
     }
 
+    for sd in &v.security_domains {
+        p.security_domain(sd);
+    }
+    for r in &v.rfms {
+        p.rfm(r);
+    }
+    for a in &v.applications {
+        p.application(a);
+    }
+
     // end
     let h = p.header();
     p.pes.push(cons(0xAA, vec![h]));
@@ -1172,6 +1959,11 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
 }
 
 impl FileSpec {
+    /// With a `shortEFID` (SFI in bits 8..4, TS 102 221 §11.1.1.4.8).
+    fn with_sfi(mut self, sfi: u8) -> FileSpec {
+        self.fcp.push(prim(0x88, [sfi << 3]));
+        self
+    }
     /// The MF's Fcp: no fileID (the template fixes 3F00).
     fn without_fid(mut self) -> FileSpec {
         self.fcp.retain(|c| c.tag() != Tag::of(0x83));
