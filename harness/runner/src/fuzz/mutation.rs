@@ -359,7 +359,11 @@ pub fn pieces(m: &Mutation, pieces: &mut Vec<Vec<u8>>) -> Result<FuzzApplied, St
             let ends_with_segment = |p: &Vec<u8>| matches!(p.first(), Some(0x86 | 0x88 | 0xA0));
             let eligible: Vec<usize> = match s {
                 PieceStrategy::Mac => (0..n).filter(|&i| ends_with_segment(&pieces[i])).collect(),
-                PieceStrategy::Swap => (0..n.saturating_sub(1)).collect(),
+                // The card answers the last piece with the PIR and the LPA stops there, so a
+                // copy of the last piece would never be sent.
+                PieceStrategy::Swap | PieceStrategy::Duplicate => {
+                    (0..n.saturating_sub(1)).collect()
+                }
                 _ => (0..n).collect(),
             };
             let i = *rng
@@ -514,6 +518,23 @@ mod tests {
             Answer::Refused("HTTP 500".into())
         );
         assert_eq!(Answer::of_remote(204, None), Answer::Accepted);
+    }
+
+    /// The LPA stops at the PIR that answers the last piece: a copy of it would never reach the
+    /// card, and the fuzzer once called the untouched download "accepted-invalid".
+    #[test]
+    fn a_duplicated_piece_is_never_the_last() {
+        for seed in 0..200u64 {
+            let m: Mutation = toml::from_str(&format!(
+                "op = \"fuzz\"\nstrategy = \"piece:duplicate\"\nseed = {seed}"
+            ))
+            .unwrap();
+            let original: Vec<Vec<u8>> = (0u8..4).map(|i| vec![0x86, 1, i]).collect();
+            let mut sent = original.clone();
+            pieces(&m, &mut sent).unwrap();
+            assert_eq!(sent.len(), 5);
+            assert_eq!(sent.last(), original.last(), "seed {seed}: {sent:?}");
+        }
     }
 
     #[test]
