@@ -1619,7 +1619,9 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         services.extend([27, 38]); // GSM access, GSM security context
     }
     if desc.df_5gs {
-        services.extend([119, 123]); // 5GS MM information, UAC access identities
+        // TS 31.102 EF.UST: n°122 5GS mobility management information (the two LOCI files),
+        // n°126 UAC access identities (EF.UAC_AIC). Not n°123: no 5G security parameters files.
+        services.extend([122, 126]);
     }
     if desc.phonebook {
         services.push(1); // local phonebook
