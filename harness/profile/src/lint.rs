@@ -13,6 +13,7 @@ use std::fmt;
 use rsp_codec::der;
 use rsp_codec::named::{Node, SchemaErrorKind};
 use rsp_codec::schema::TypeDef;
+use rsp_codec::tlv::{Tag, Tlv};
 use serde::{Serialize, Serializer};
 
 use crate::package::{HeaderView, PeKind, ProfileElement, ProfilePackage};
@@ -136,6 +137,12 @@ rules! {
     /// A base (unversioned) template introduced after the PE version the header declares
     /// (e.g. DF.5GS under a v2.1 header). Versioned OIDs are SAIP-COMPAT-006's.
     TemplateNewerThanHeader = "SAIP-COMPAT-008", Warning, "template newer than the declared PE version";
+    /// A created-by-default template PE leaves template files out (neither listed nor
+    /// `doNotCreate`): the eUICC must create them from the template.
+    ReliesOnDefaultCreation = "SAIP-COMPAT-009", Info, "files left to default creation";
+    /// Listed files with no content and no fill/repeat pattern whose template has default
+    /// content: the eUICC must supply it.
+    ReliesOnTemplateContent = "SAIP-COMPAT-010", Info, "content left to the template default";
 }
 
 impl fmt::Display for RuleId {
@@ -778,6 +785,7 @@ impl Cx<'_> {
             if is_file_pe(pe) {
                 self.proprietary_info(i, pe);
                 self.versioned_template(i, pe);
+                self.template_reliance(i, pe);
             }
             match pe.kind() {
                 k if k == "securityDomain" => self.sd_fields(i, pe),
@@ -940,6 +948,91 @@ impl Cx<'_> {
             ),
             explanation,
         );
+    }
+
+    /// SAIP-COMPAT-009/010: what the PE leaves to the template, which the field reports
+    /// (digest §7.6, unconfirmed) say some eUICCs get wrong. `rspcheck profile variants` writes
+    /// the explicit variant that spells it out.
+    fn template_reliance(&mut self, i: usize, pe: &ProfileElement) {
+        let Some(t) = pe
+            .template_id()
+            .and_then(|tid| crate::templates::lookup(&tid))
+        else {
+            return;
+        };
+        let Some(ty) = pe.schema() else {
+            return;
+        };
+        let component = |name: &str| {
+            ty.field(name)
+                .and_then(|f| f.wire_tag())
+                .and_then(|tag| pe.tlv().child(tag))
+        };
+        let root = t.root().map(|r| r.name);
+        let mut omitted = Vec::new();
+        let mut omitted_needing_content = 0;
+        let mut defaulted = Vec::new();
+        for f in t.files.iter().filter(|f| Some(f.name) != root) {
+            match component(f.name) {
+                None if t.created_by_default => {
+                    omitted.push(f.label);
+                    if f.content_required {
+                        omitted_needing_content += 1;
+                    }
+                }
+                None => {}
+                Some(file) => {
+                    if f.default != crate::templates::DefaultContent::None
+                        && !f.kind.is_dir()
+                        && !states_content(file)
+                    {
+                        defaulted.push(f.label);
+                    }
+                }
+            }
+        }
+        let kind = pe.kind();
+        if !omitted.is_empty() {
+            self.push(
+                RuleId::ReliesOnDefaultCreation,
+                Some(i),
+                Some(format!("{kind}")),
+                format!(
+                    "{} of {} template {} files not listed, left to default creation{}: {}",
+                    omitted.len(),
+                    t.name,
+                    t.oid,
+                    if omitted_needing_content > 0 {
+                        format!(
+                            " ({omitted_needing_content} of them need content from the profile)"
+                        )
+                    } else {
+                        String::new()
+                    },
+                    shorten(&omitted)
+                ),
+                "A conforming eUICC creates every file of a created-by-default template that the \
+                 PE does not list or mark doNotCreate. Some eUICCs are reported to skip or \
+                 mis-create such files; the `explicit` variant of `rspcheck profile variants` \
+                 lists them all, so the two can be tried against a card.",
+            );
+        }
+        if !defaulted.is_empty() {
+            self.push(
+                RuleId::ReliesOnTemplateContent,
+                Some(i),
+                Some(format!("{kind}")),
+                format!(
+                    "{} listed files take their content from {} defaults: {}",
+                    defaulted.len(),
+                    t.name,
+                    shorten(&defaulted)
+                ),
+                "These files state neither fillFileContent nor a fill/repeat pattern, so the \
+                 eUICC must write the template's default content. The `explicit` variant writes \
+                 the defaults out for cards that get them wrong.",
+            );
+        }
     }
 
     fn base_template_version(&mut self, i: usize, pe: &ProfileElement, tid: &str) {
@@ -1191,6 +1284,31 @@ fn is_type(n: &Node<'_>, ty: &'static TypeDef) -> bool {
 }
 
 /// The template OID without a version suffix (`2.23.143.1.2.4.2` → `2.23.143.1.2.4`).
+/// Whether a `File` element states its content: fillFileContent, doNotCreate (nothing to fill),
+/// or a fill/repeat pattern in its FCP's proprietaryEFInfo.
+fn states_content(file: &Tlv) -> bool {
+    file.children()
+        .iter()
+        .any(|item| match item.tag().to_u32() {
+            0x80 | 0x83 => true,
+            // A component that holds several File instances.
+            0x30 => states_content(item),
+            0xA1 => item.child(Tag::of(0xA5)).is_some_and(|p| {
+                p.child(Tag::of(0xC1)).is_some() || p.child(Tag::of(0xC2)).is_some()
+            }),
+            _ => false,
+        })
+}
+
+/// Up to 8 names, then how many more.
+fn shorten(names: &[&str]) -> String {
+    let shown: Vec<&str> = names.iter().copied().take(8).collect();
+    match names.len().saturating_sub(8) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 fn template_base(oid: &str) -> &str {
     match oid.strip_prefix(TEMPLATE_PREFIX) {
         Some(rest) => match rest.find('.') {

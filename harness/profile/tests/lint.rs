@@ -235,8 +235,85 @@ fn base_profile_is_schema_valid_and_clean() {
     );
     let ic = expect(&findings, RuleId::IccidCoding);
     assert!(ic.message.contains("plain digit order"), "{}", ic.message);
-    // Only the ICCID coding note.
-    assert_eq!(findings.len(), 1, "{findings:#?}");
+    // Besides the ICCID coding note, only what MF and USIM leave to default creation.
+    let creation = of(&findings, RuleId::ReliesOnDefaultCreation);
+    assert_eq!(creation.len(), 2, "{findings:#?}");
+    assert!(
+        creation[0].message.contains("EF.PL, EF.UMPC"),
+        "{}",
+        creation[0]
+    );
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+}
+
+/// SAIP-COMPAT-009: a created-by-default template's files the PE leaves out, counted with those
+/// needing content; listing a file (even empty) or marking it doNotCreate takes it off the list.
+#[test]
+fn files_left_to_default_creation() {
+    let f = run(base());
+    let mf = of(&f, RuleId::ReliesOnDefaultCreation)
+        .into_iter()
+        .find(|x| x.pe_kind.as_deref() == Some("mf"))
+        .expect("mf finding")
+        .clone();
+    assert_eq!(mf.path.as_deref(), Some("mf"));
+    assert!(mf.message.starts_with("2 of MF template"), "{mf}");
+
+    // ef-pl marked doNotCreate, ef-umpc listed empty (template defaults only).
+    let mut pes = base();
+    pes[1] = file_pe(
+        "mf",
+        1,
+        "2.23.143.1.2.1",
+        vec![
+            (
+                "mf",
+                vec![fcp(vec![p(0x82, &[0x78, 0x21]), p(0x83, &[0x3F, 0x00])])],
+            ),
+            ("ef-pl", vec![p(0x80, &[])]),
+            (
+                "ef-iccid",
+                vec![
+                    fcp(vec![p(0x82, &[0x41, 0x21]), p(0x83, &[0x2F, 0xE2])]),
+                    fill(&hex::decode(ICCID_SWAPPED).unwrap()),
+                ],
+            ),
+            ("ef-umpc", vec![]),
+        ],
+    );
+    assert!(ProfilePackage::from_pes(pes.clone()).validate().is_empty());
+    let f = run(pes);
+    assert!(
+        of(&f, RuleId::ReliesOnDefaultCreation)
+            .iter()
+            .all(|x| x.pe_kind.as_deref() != Some("mf")),
+        "{f:#?}"
+    );
+}
+
+/// SAIP-COMPAT-010: a listed file with neither content nor a pattern, whose template has a
+/// default (EF.PL: `FF…FF`), takes the default; stating content or a pattern clears it.
+#[rstest]
+#[case::empty(vec![], true)]
+#[case::content(vec![fill(&[0x65, 0x6E])], false)]
+#[case::pattern(vec![fcp(vec![c(0xA5, vec![p(0xC1, &[0xFF])])])], false)]
+fn content_left_to_the_template(#[case] items: Vec<Tlv>, #[case] flagged: bool) {
+    let mut pes = base();
+    let mut ch = pes[1].tlv().children().to_vec();
+    let ty = PROFILE_ELEMENT.field("mf").unwrap().ty;
+    let tag = ty.field("ef-pl").unwrap().wire_tag().unwrap();
+    // ef-pl comes right after the mf component (header, templateID, mf, ef-pl, …).
+    ch.insert(3, c(tag.to_u32(), items));
+    pes[1] = ProfileElement::from_tlv(c(alt_tag("mf"), ch));
+    assert!(ProfilePackage::from_pes(pes.clone()).validate().is_empty());
+    let f = run(pes);
+    let hits = of(&f, RuleId::ReliesOnTemplateContent);
+    if flagged {
+        assert_eq!(hits.len(), 1, "{f:#?}");
+        assert!(hits[0].message.contains("EF.PL"), "{}", hits[0]);
+    } else {
+        assert!(hits.is_empty(), "{f:#?}");
+    }
 }
 
 // ------------------------------------------------------------------ structure
@@ -855,6 +932,7 @@ fn ts48_profiles_lint_without_errors(#[case] name: &str) {
             "SAIP-COMPAT-001",
             "SAIP-COMPAT-002",
             "SAIP-COMPAT-007",
+            "SAIP-COMPAT-010",
             "SAIP-HDR-001"
         ],
         "{name}: {f:#?}"
