@@ -980,15 +980,14 @@ impl Cx<'_> {
                         omitted_needing_content += 1;
                     }
                 }
-                None => {}
-                Some(file) => {
+                Some(file)
                     if f.default != crate::templates::DefaultContent::None
                         && !f.kind.is_dir()
-                        && !states_content(file)
-                    {
-                        defaulted.push(f.label);
-                    }
+                        && !states_content(file) =>
+                {
+                    defaulted.push(f.label);
                 }
+                _ => {}
             }
         }
         let kind = pe.kind();
