@@ -28,9 +28,9 @@
 //! - Optional file parts carry only what a test needs: DF.TELECOM its EF.ARR and EF.ICE_DN,
 //!   DF.PHONEBOOK EF.PBR + one EF.ADN (FID 4F58, SFI 1), DF.SAIP EF.SUCI_Calc_Info with the
 //!   null scheme only (no home-network key), which the UST announces with services 124/125.
-//!   The header does not list `suciCalculatorApi` or `javacard` as mandatory services: the
-//!   builder writes the data, not a claim about the applets' runtime (unconfirmed whether a
-//!   profile with a load block must list `javacard`).
+//!   The header does not list `suciCalculatorApi` (the null scheme needs no calculator
+//!   applet); it lists `javacard` when there are application PEs, which are mandated like every
+//!   PE the builder writes.
 //! - A security domain is installed personalized (`0F`) with one key set ENC/MAC/DEK (key ids
 //!   1/2/3, usage qualifiers 18/14/48 as in the TS.48 profiles); RFM and application PEs carry
 //!   the description's values as given.
@@ -186,7 +186,8 @@ pub struct ProfileDescription {
     /// ProfileHeader `profileType`, 1..100 characters.
     #[serde(default)]
     pub profile_type: Option<String>,
-    /// SAIP version `major.minor` for the ProfileHeader; default `2.3`.
+    /// SAIP version `major.minor` for the ProfileHeader; default `2.3`, or `3.1` with
+    /// `telecom_version = 2` (the version that introduced DF.TELECOM v2).
     #[serde(default)]
     pub saip_version: Option<String>,
     /// ADF.USIM / ADF.ISIM AIDs (hex, 5..16 bytes, starting `A0000000871002` / `...1004`).
@@ -948,11 +949,22 @@ impl ProfileDescription {
         if profile_type.is_empty() || profile_type.chars().count() > 100 {
             return Err(invalid("profile_type", "must be 1..100 characters"));
         }
-        let version_text = self.saip_version.as_deref().unwrap_or("2.3");
-        let version = version_text
-            .split_once('.')
-            .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
-            .ok_or_else(|| invalid("saip_version", "must be MAJOR.MINOR, e.g. \"2.3\""))?;
+        let version = match self.saip_version.as_deref() {
+            Some(text) => text
+                .split_once('.')
+                .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
+                .ok_or_else(|| invalid("saip_version", "must be MAJOR.MINOR, e.g. \"2.3\""))?,
+            // 2.3, or the version that introduced the newest template the profile uses (DF.TELECOM
+            // v2 came with 3.1), so the default never trips the linter's SAIP-COMPAT-006.
+            None => {
+                let telecom_v2 = self.telecom && self.telecom_version == Some(2);
+                let needed = telecom_v2
+                    .then(|| crate::templates::since("2.23.143.1.2.3.2"))
+                    .flatten()
+                    .map_or((2, 3), |v| (v.major, v.minor));
+                needed.max((2, 3))
+            }
+        };
         if version.0 < 2 {
             return Err(invalid("saip_version", "must be 2.0 or later"));
         }
@@ -1941,6 +1953,12 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         (Algorithm::Tuak, _) => 0x90,
         (Algorithm::UsimTestAlgorithm, _) => 0x91,
     });
+    if !v.applications.is_empty() {
+        // The application PEs are mandated: the eUICC must run Java Card to install them
+        // (linter SAIP-SVC-008; a MULTOS package is not something the builder writes).
+        services.push(0x8B);
+    }
+    services.sort_unstable();
     let gfste = templates.iter().map(|n| oid(0x06, &template(n))).collect();
     let header = cons(
         0xA0,

@@ -113,10 +113,15 @@ rules! {
     BerTlvListedUnused = "SAIP-SVC-006", Info, "ber-tlv service listed but no BER-TLV file visible";
     /// A service is listed that depends on another service which is not listed.
     ServiceDependency = "SAIP-SVC-007", Error, "mandatory service depends on a service that is not listed";
+    /// A mandated application / eap / cdmaParameter PE whose service (javacard or multos, eap,
+    /// cave) is not listed.
+    FeatureWithoutService = "SAIP-SVC-008", Warning, "mandated PE needs a service that is not listed";
     /// The header ICCID coding (plain or nibble-swapped) relative to EF.ICCID.
     IccidCoding = "SAIP-HDR-001", Info, "header ICCID coding";
     /// The header ICCID matches EF.ICCID in neither coding.
     IccidMismatch = "SAIP-HDR-002", Warning, "header ICCID does not match EF.ICCID";
+    /// A mandated template-based PE whose template is not in eUICC-Mandatory-GFSTEList.
+    TemplateNotListed = "SAIP-HDR-003", Warning, "mandated PE's template not in eUICC-Mandatory-GFSTEList";
     /// efFileSize encoded in a single octet (some v2.0 eUICCs expect at least 2).
     /// K or OPc/TOPc of a length the algorithm cannot use.
     AkaKeyLength = "SAIP-AKA-001", Error, "key or OPc length does not fit the algorithm";
@@ -583,6 +588,8 @@ impl Cx<'_> {
                 );
             }
         }
+        self.feature_services(&listed);
+        self.gfste_list(h);
         // Algorithms.
         let mut used: BTreeMap<&'static str, usize> = BTreeMap::new();
         for (i, pe) in self.pkg.by_kind("akaParameter") {
@@ -666,6 +673,77 @@ impl Cx<'_> {
     }
 
     // ------------------------------------------------------------ ICCID
+
+    /// A mandated PE the eUICC must process needs its feature: an application (a load block or
+    /// instances) needs javacard or multos, an eap PE eap, a cdmaParameter cave. The mapping is
+    /// the one pySim uses to rebuild the services list; javacard vs multos cannot be told from
+    /// the PE, so either satisfies it.
+    fn feature_services(&mut self, listed: &BTreeSet<&str>) {
+        const FEATURES: &[(&str, &[&str])] = &[
+            ("application", &["javacard", "multos"]),
+            ("eap", &["eap"]),
+            ("cdmaParameter", &["cave"]),
+        ];
+        for (kind, services) in FEATURES {
+            let Some(i) = self
+                .pkg
+                .by_kind(kind)
+                .find(|(_, pe)| pe.mandated())
+                .map(|(i, _)| i)
+            else {
+                continue;
+            };
+            if services.iter().any(|s| listed.contains(s)) {
+                continue;
+            }
+            let wanted = services.join(" or ");
+            self.push(
+                RuleId::FeatureWithoutService,
+                Some(i),
+                None,
+                format!("mandated {kind} PE but {wanted} is not a mandatory service"),
+                format!(
+                    "List {wanted} in eUICC-Mandatory-services: the eUICC must process this PE, \
+                     and without the service the eligibility check lets an eUICC lacking it \
+                     download a profile it then fails to install."
+                ),
+            );
+        }
+    }
+
+    /// Every mandated template-based PE's template belongs in eUICC-Mandatory-GFSTEList, so
+    /// eligibility checks see what the eUICC must support (pySim rebuilds the list this way).
+    fn gfste_list(&mut self, h: &HeaderView) {
+        let mut missing: Vec<(usize, String)> = Vec::new();
+        for (i, pe) in self.pkg.pes().iter().enumerate() {
+            if !pe.mandated() {
+                continue;
+            }
+            if let Some(tid) = pe.template_id() {
+                if !h.gfste_list.contains(&tid) && !missing.iter().any(|(_, t)| *t == tid) {
+                    missing.push((i, tid));
+                }
+            }
+        }
+        for (i, tid) in missing {
+            let kind = self
+                .pkg
+                .get(i)
+                .map(|pe| pe.kind().to_string())
+                .unwrap_or_default();
+            self.push(
+                RuleId::TemplateNotListed,
+                Some(i),
+                Some(format!("{kind}.templateID")),
+                format!(
+                    "mandated {kind} uses template {tid}, which eUICC-Mandatory-GFSTEList omits"
+                ),
+                "Add the template OID to eUICC-Mandatory-GFSTEList: the eUICC must support it to \
+                 install this mandated PE, and the list is what tells an SM-DP+ or LPA so \
+                 before the download.",
+            );
+        }
+    }
 
     fn iccid(&mut self, h: &HeaderView) {
         let hdr = self.first("header");

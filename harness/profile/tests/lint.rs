@@ -246,6 +246,59 @@ fn base_profile_is_schema_valid_and_clean() {
     assert_eq!(findings.len(), 3, "{findings:#?}");
 }
 
+/// SAIP-SVC-008: a mandated application PE needs javacard or multos listed; a PE that is not
+/// mandated needs nothing.
+#[rstest]
+#[case::mandated_unlisted(true, &["usim", "milenage"], true)]
+#[case::mandated_javacard(true, &["usim", "milenage", "javacard"], false)]
+#[case::mandated_multos(true, &["usim", "milenage", "multos"], false)]
+#[case::optional(false, &["usim", "milenage"], false)]
+fn mandated_application_needs_its_service(
+    #[case] mandated: bool,
+    #[case] services: &[&str],
+    #[case] flagged: bool,
+) {
+    let mut pes = base();
+    pes[0] = header(services, ICCID_PLAIN, &["2.23.143.1.2.1", "2.23.143.1.2.4"]);
+    let app = c(
+        alt_tag("application"),
+        vec![pe_header(9, mandated), c(0xA2, vec![])],
+    );
+    let end = pes.pop().unwrap();
+    pes.push(ProfileElement::from_tlv(app));
+    pes.push(end);
+    let f = run(pes);
+    if flagged {
+        let hit = expect(&f, RuleId::FeatureWithoutService);
+        assert!(hit.message.contains("javacard or multos"), "{hit}");
+        assert_eq!(hit.pe_kind.as_deref(), Some("application"));
+    } else {
+        expect_not(&f, RuleId::FeatureWithoutService);
+    }
+}
+
+/// SAIP-HDR-003: a mandated template PE whose OID the GFSTE list omits.
+#[rstest]
+#[case::listed(&["2.23.143.1.2.1", "2.23.143.1.2.4"], None)]
+#[case::usim_missing(&["2.23.143.1.2.1"], Some("usim"))]
+#[case::mf_missing(&["2.23.143.1.2.4"], Some("mf"))]
+fn mandated_template_in_the_gfste_list(#[case] gfste: &[&str], #[case] flagged: Option<&str>) {
+    let mut pes = base();
+    pes[0] = header(&["usim", "milenage"], ICCID_PLAIN, gfste);
+    let f = run(pes);
+    let hits = of(&f, RuleId::TemplateNotListed);
+    match flagged {
+        Some(kind) => {
+            assert_eq!(hits.len(), 1, "{f:#?}");
+            assert_eq!(
+                hits[0].path.as_deref(),
+                Some(format!("{kind}.templateID").as_str())
+            );
+        }
+        None => assert!(hits.is_empty(), "{f:#?}"),
+    }
+}
+
 /// SAIP-COMPAT-009: a created-by-default template's files the PE leaves out, counted with those
 /// needing content; listing a file (even empty) or marking it doNotCreate takes it off the list.
 #[test]
@@ -933,7 +986,9 @@ fn ts48_profiles_lint_without_errors(#[case] name: &str) {
             "SAIP-COMPAT-002",
             "SAIP-COMPAT-007",
             "SAIP-COMPAT-010",
-            "SAIP-HDR-001"
+            "SAIP-HDR-001",
+            // Their cdmaParameter is mandated but cave is not a mandatory service.
+            "SAIP-SVC-008"
         ],
         "{name}: {f:#?}"
     );
