@@ -48,11 +48,11 @@ fn built_profiles_install_and_read_without_adm() {
         let what = path.display().to_string();
         let der = std::fs::read(&path).unwrap();
         let fs = expand(&ProfilePackage::parse(&der).unwrap()).unwrap();
-        // A card that supports every algorithm the vectors use.
+        // A card that claims every service the vectors list (the applets one needs javacard).
         let mut config = EuiccConfig::default();
         config
             .uicc_capability
-            .extend(["tuak128".into(), "tuak256".into()]);
+            .extend(["tuak128".into(), "tuak256".into(), "javacard".into()]);
         let mut card = card_with(config, 3);
         let mut dp = dp(Curve::NistP256);
         let pir = download(&mut card, &mut dp, &der, 2);
@@ -114,7 +114,9 @@ fn built_profiles_install_and_read_without_adm() {
 /// Downloads and enables one vector; the card is left at the MF of its file system.
 fn installed(name: &str) -> rsp_euicc::Euicc {
     let der = profile(name);
-    let mut card = card_with(EuiccConfig::default(), 4);
+    let mut config = EuiccConfig::default();
+    config.uicc_capability.push("javacard".into());
+    let mut card = card_with(config, 4);
     let mut dp = dp(Curve::NistP256);
     let pir = download(&mut card, &mut dp, &der, 2);
     assert_eq!(pir_error(&pir), None, "{name}: {pir:?}");
@@ -179,4 +181,15 @@ fn applets_profile_installs_and_keeps_its_applet_pes() {
     for k in ["securityDomain", "rfm", "application"] {
         assert!(kinds.iter().any(|h| h == k), "{k} not stored: {kinds:?}");
     }
+}
+
+/// The applets profile lists javacard as a mandatory service: a card that does not claim it
+/// refuses the profile while loading its PEs.
+#[test]
+fn a_card_without_javacard_refuses_the_applets_profile() {
+    let der = profile("applets");
+    let mut card = card_with(EuiccConfig::default(), 5);
+    let mut dp = dp(Curve::NistP256);
+    let pir = download(&mut card, &mut dp, &der, 2);
+    assert_eq!(pir_error(&pir), Some((5, 12)), "{pir:?}");
 }
