@@ -6,12 +6,8 @@ use rsp_profile::builder::{build, ProfileDescription};
 use rsp_profile::expand::expand;
 use rsp_profile::ProfilePackage;
 
-const MINIMAL: &str = r#"
-iccid = "89999000000000000018"
-imsi = "001010000000001"
-ki = "000102030405060708090A0B0C0D0E0F"
-opc = "0F0E0D0C0B0A09080706050403020100"
-"#;
+mod common;
+use common::MINIMAL_DESCRIPTION as MINIMAL;
 
 const ALGO: &str = "akaParameter.algoConfiguration.algoParameter";
 

@@ -5,6 +5,14 @@
 
 use std::path::PathBuf;
 
+/// The smallest builder description (synthetic keys; vectors/profiles/minimal-milenage.toml).
+pub const MINIMAL_DESCRIPTION: &str = r#"
+iccid = "89999000000000000018"
+imsi = "001010000000001"
+ki = "000102030405060708090A0B0C0D0E0F"
+opc = "0F0E0D0C0B0A09080706050403020100"
+"#;
+
 pub fn ts48_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/ts48-v7")
 }
