@@ -6,15 +6,11 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::*;
 use rsp_codec::json::Es9Function;
-use rsp_crypto::cert::Role;
 use rsp_euicc::testkit::Lpa;
-use rsp_http::{
-    ClientConfig, Handler, HttpClient, HttpRequest, HttpResponse, ServerConfig, TlsConfig, Trust,
-};
+use rsp_http::{Handler, HttpRequest, HttpResponse};
 use rsp_smdp::http::SmdpService;
 use rsp_smdp::{AnswerFilter, MemoryStore, Order, SmdpConfig, SmdpPlantedBug};
 use serde_json::{json, Value};
@@ -103,49 +99,12 @@ fn the_planted_bug_answers_500_to_an_unknown_key_and_only_when_planted() {
     }
 }
 
-struct Served {
-    server: rsp_http::ServerHandle,
-    client: HttpClient,
+fn serve(service: Arc<SmdpService<MemoryStore>>) -> Https {
+    serve_https(service, 50)
 }
 
-fn serve(service: Arc<SmdpService<MemoryStore>>) -> Served {
-    let dir = rsp_euicc::testkit::generated_pki(7);
-    let tls = TlsConfig::from_pem_files(
-        &dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
-        &dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
-    )
-    .expect("DP TLS");
-    let server = rsp_http::serve(
-        ServerConfig {
-            tls: Some(tls),
-            max_requests: Some(50),
-            ..ServerConfig::default()
-        },
-        service,
-    )
-    .expect("serve");
-    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
-    let mut config = ClientConfig::new(Trust::RspRole {
-        roots: vec![ci],
-        role: Role::DpTls,
-    });
-    config.timeout = Duration::from_secs(10);
-    config.resolve = vec![(ADDRESS.into(), server.local_addr())];
-    Served {
-        client: HttpClient::new(config).expect("client"),
-        server,
-    }
-}
-
-fn post(s: &Served, f: Es9Function, body: &Value) -> HttpResponse {
-    let url = format!(
-        "https://{ADDRESS}:{}{}",
-        s.server.local_addr().port(),
-        f.path()
-    );
-    s.client
-        .post(&url, "application/json", body.to_string().as_bytes())
-        .expect("POST")
+fn post(s: &Https, f: Es9Function, body: &Value) -> HttpResponse {
+    post_https(s, f, body)
 }
 
 #[test]

@@ -5,14 +5,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::*;
 use rsp_codec::json::Es9Function;
 use rsp_codec::tlv::{Tag, Tlv};
-use rsp_crypto::cert::Role;
 use rsp_euicc::testkit::{self, Lpa};
-use rsp_http::{ClientConfig, HttpClient, ServerConfig, TlsConfig, Trust};
+use rsp_http::{ClientConfig, HttpClient, Trust};
 use rsp_smdp::http::SmdpService;
 use rsp_smdp::{MemoryStore, Order, OrderState, OrderStore};
 use serde_json::{json, Value};
@@ -24,33 +22,12 @@ struct Served {
 }
 
 fn serve(orders: Vec<Order>) -> Served {
-    let dir = rsp_euicc::testkit::generated_pki(7);
-    let tls = TlsConfig::from_pem_files(
-        &dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
-        &dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
-    )
-    .expect("DP TLS");
     let service = Arc::new(SmdpService::new(smdp(orders)));
-    let server = rsp_http::serve(
-        ServerConfig {
-            tls: Some(tls),
-            max_requests: Some(200),
-            ..ServerConfig::default()
-        },
-        service.clone(),
-    )
-    .expect("serve");
-    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
-    let mut config = ClientConfig::new(Trust::RspRole {
-        roots: vec![ci],
-        role: Role::DpTls,
-    });
-    config.timeout = Duration::from_secs(10);
-    config.resolve = vec![(ADDRESS.into(), server.local_addr())];
+    let Https { server, client } = serve_https(service.clone(), 200);
     Served {
-        client: HttpClient::new(config).expect("client"),
         server,
         service,
+        client,
     }
 }
 

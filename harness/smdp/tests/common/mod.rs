@@ -2,6 +2,9 @@
 //! counterpart, and an in-test LPA that moves JSON to the SM-DP+ and APDUs to the card.
 #![allow(dead_code)] // each test file uses part of it
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use rsp_codec::json::{self, Es9Function};
 use rsp_codec::tlv::{Tag, Tlv};
 use rsp_crypto::cert::Time;
@@ -9,6 +12,8 @@ use rsp_crypto::pkiset::PkiSet;
 use rsp_crypto::SeededRandom;
 use rsp_euicc::testkit::{self, Lpa};
 use rsp_euicc::{Credentials, Euicc, EuiccConfig};
+use rsp_http::{ClientConfig, HttpClient, HttpResponse, ServerConfig, TlsConfig, Trust};
+use rsp_smdp::http::SmdpService;
 use rsp_smdp::{Es9Answer, MemoryStore, Order, OrderStore, Smdp, SmdpConfig};
 use serde_json::{json, Value};
 
@@ -192,4 +197,53 @@ pub fn full_download(
     assert_eq!((n.http_status, n.body.len()), (204, 0));
     let _ = &d.auth_server_response;
     pir
+}
+
+/// An SM-DP+ served over HTTPS on 127.0.0.1 with its DPtls certificate, and a client that
+/// trusts the CI with the SGP.22 role check and resolves [`ADDRESS`] to it.
+pub struct Https {
+    pub server: rsp_http::ServerHandle,
+    pub client: HttpClient,
+}
+
+/// Serves `service`; the server stops by itself after `max_requests`.
+pub fn serve_https(service: Arc<SmdpService<MemoryStore>>, max_requests: u64) -> Https {
+    let dir = testkit::generated_pki(7);
+    let tls = TlsConfig::from_pem_files(
+        &dir.join("DPtls/CERT_S_SM_DP_VARO_TLS_NIST.der"),
+        &dir.join("DPtls/SK_S_SM_DP_TLS_NIST.pem"),
+    )
+    .expect("DP TLS");
+    let server = rsp_http::serve(
+        ServerConfig {
+            tls: Some(tls),
+            max_requests: Some(max_requests),
+            ..ServerConfig::default()
+        },
+        service,
+    )
+    .expect("serve");
+    let ci = std::fs::read(dir.join("CertificateIssuer/CERT_CI_ECDSA_NIST.der")).unwrap();
+    let mut config = ClientConfig::new(Trust::RspRole {
+        roots: vec![ci],
+        role: rsp_crypto::cert::Role::DpTls,
+    });
+    config.timeout = Duration::from_secs(10);
+    config.resolve = vec![(ADDRESS.into(), server.local_addr())];
+    Https {
+        client: HttpClient::new(config).expect("client"),
+        server,
+    }
+}
+
+/// POSTs a JSON body to an ES9+ function of the served SM-DP+.
+pub fn post_https(s: &Https, f: Es9Function, body: &Value) -> HttpResponse {
+    let url = format!(
+        "https://{ADDRESS}:{}{}",
+        s.server.local_addr().port(),
+        f.path()
+    );
+    s.client
+        .post(&url, "application/json", body.to_string().as_bytes())
+        .expect("POST")
 }
