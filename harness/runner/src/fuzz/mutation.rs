@@ -346,6 +346,8 @@ fn body_field_original(original: &str, key: &str) -> Option<String> {
 pub fn pieces(m: &Mutation, pieces: &mut Vec<Vec<u8>>) -> Result<FuzzApplied, String> {
     let (kind, name) = strategy(m)?;
     let original = join(pieces);
+    // Named before the mutation changes (or removes) them.
+    let kinds: Vec<&'static str> = pieces.iter().map(|p| piece_kind(p)).collect();
     let mut rng = rng(m);
     let n = pieces.len();
     if n == 0 {
@@ -419,7 +421,7 @@ pub fn pieces(m: &Mutation, pieces: &mut Vec<Vec<u8>>) -> Result<FuzzApplied, St
             };
             (
                 format!("piece:{} at piece {i} of {n}: {what}", s.name()),
-                format!("piece {i} ({})", piece_kind(&original_piece(&original, i))),
+                format!("piece {i} ({})", kinds[i]),
             )
         }
         "patch" => {
@@ -459,14 +461,6 @@ fn join(pieces: &[Vec<u8>]) -> String {
         .map(hex::encode_upper)
         .collect::<Vec<_>>()
         .join("|")
-}
-
-fn original_piece(joined: &str, i: usize) -> Vec<u8> {
-    joined
-        .split('|')
-        .nth(i)
-        .and_then(|h| hex::decode(h).ok())
-        .unwrap_or_default()
 }
 
 /// What a piece holds, by its first tag.
