@@ -60,14 +60,7 @@ fn built_profiles_install_and_read_without_adm() {
         let iccid = TestDp::metadata(&der, 2).iccid.to_vec();
         {
             let mut lpa = Lpa::open(&mut card);
-            let enable = cons(
-                0xBF31,
-                vec![
-                    cons(0xA0, vec![prim(0x5A, iccid.clone())]),
-                    prim(0x81, vec![0xFF]),
-                ],
-            );
-            assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0, "{what}");
+            assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0, "{what}");
         }
 
         // MF level: EF.ICCID and EF.DIR read with no verification at all.
@@ -122,11 +115,7 @@ fn installed(name: &str) -> rsp_euicc::Euicc {
     assert_eq!(pir_error(&pir), None, "{name}: {pir:?}");
     let iccid = TestDp::metadata(&der, 2).iccid.to_vec();
     let mut lpa = Lpa::open(&mut card);
-    let enable = cons(
-        0xBF31,
-        vec![cons(0xA0, vec![prim(0x5A, iccid)]), prim(0x81, vec![0xFF])],
-    );
-    assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0, "{name}");
+    assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0, "{name}");
     card
 }
 

@@ -51,14 +51,7 @@ fn download_enable_use_disable_delete() {
 
     {
         let mut lpa = Lpa::open(&mut card);
-        let enable = cons(
-            0xBF31,
-            vec![
-                cons(0xA0, vec![prim(0x5A, iccid.clone())]),
-                prim(0x81, vec![0xFF]),
-            ],
-        );
-        assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0);
+        assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0);
     }
 
     // The UICC side: ADF.USIM by AID from EF.DIR, EF.IMSI as the profile says.
@@ -171,11 +164,7 @@ fn every_ts48_profile_reads_back_its_imsi_after_install() {
         let iccid = TestDp::metadata(&p, 0).iccid.to_vec();
         assert_eq!(pir_error(&download(&mut card, &mut dp, &p, 0)), None);
         let mut lpa = Lpa::open(&mut card);
-        let enable = cons(
-            0xBF31,
-            vec![cons(0xA0, vec![prim(0x5A, iccid)]), prim(0x81, vec![0xFF])],
-        );
-        assert_eq!(result_code(&lpa.call(&enable.encode_der())), 0);
+        assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0);
         let aid = usim_aid(&mut card);
         assert_eq!(
             transmit(

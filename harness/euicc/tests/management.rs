@@ -29,16 +29,6 @@ fn card_with_two_profiles() -> (Euicc, Vec<Vec<u8>>) {
     (card, iccids)
 }
 
-fn enable(iccid: &[u8]) -> Vec<u8> {
-    cons(
-        0xBF31,
-        vec![
-            cons(0xA0, vec![prim(0x5A, iccid.to_vec())]),
-            prim(0x81, vec![0xFF]),
-        ],
-    )
-    .encode_der()
-}
 fn disable(iccid: &[u8]) -> Vec<u8> {
     cons(
         0xBF32,
@@ -80,13 +70,13 @@ fn enable_disable_delete_with_their_results_and_notifications() {
     let unknown = vec![0x98; 10];
 
     assert_eq!(
-        result_code(&lpa.call(&enable(&unknown))),
+        result_code(&lpa.call(&enable_request(&unknown))),
         1,
         "iccidOrAidNotFound"
     );
-    assert_eq!(result_code(&lpa.call(&enable(&iccids[0]))), 0);
+    assert_eq!(result_code(&lpa.call(&enable_request(&iccids[0]))), 0);
     assert_eq!(
-        result_code(&lpa.call(&enable(&iccids[0]))),
+        result_code(&lpa.call(&enable_request(&iccids[0]))),
         2,
         "profileNotInDisabledState"
     );
@@ -96,7 +86,7 @@ fn enable_disable_delete_with_their_results_and_notifications() {
     );
 
     // Enabling the other profile disables the first.
-    assert_eq!(result_code(&lpa.call(&enable(&iccids[1]))), 0);
+    assert_eq!(result_code(&lpa.call(&enable_request(&iccids[1]))), 0);
     assert_eq!(
         profile_states(&mut lpa),
         vec![(iccids[0].clone(), 0), (iccids[1].clone(), 1)]
@@ -284,7 +274,7 @@ fn profile_policy_rules_are_enforced() {
     let bpp = dp.bpp(&prep, &eid, &meta, &p, false);
     assert_eq!(pir_error(&load_pieces(&mut lpa, &bpp)), None);
 
-    assert_eq!(result_code(&lpa.call(&enable(&iccid))), 0);
+    assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0);
     assert_eq!(
         result_code(&lpa.call(&disable(&iccid))),
         3,
@@ -383,7 +373,7 @@ fn state_survives_a_restart_through_the_state_file() {
         iccid = TestDp::metadata(&p, 2).iccid.to_vec();
         assert_eq!(pir_error(&download(&mut card, &mut dp, &p, 2)), None);
         let mut lpa = Lpa::open(&mut card);
-        assert_eq!(result_code(&lpa.call(&enable(&iccid))), 0);
+        assert_eq!(result_code(&lpa.call(&enable_request(&iccid))), 0);
     }
     let saved = CardState::load(&path).unwrap();
     assert_eq!(saved.profiles.len(), 1);

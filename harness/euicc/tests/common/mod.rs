@@ -65,3 +65,15 @@ pub fn load_ts48(file: &str) -> Option<Vec<u8>> {
 pub fn dp(curve: Curve) -> TestDp {
     TestDp::new(pki().curve(curve).expect("curve in PKI"))
 }
+
+/// ES10c EnableProfile (BF31) of the profile with this ICCID, refreshFlag set.
+pub fn enable_request(iccid: &[u8]) -> Vec<u8> {
+    cons(
+        0xBF31,
+        vec![
+            cons(0xA0, vec![prim(0x5A, iccid.to_vec())]),
+            prim(0x81, vec![0xFF]),
+        ],
+    )
+    .encode_der()
+}
