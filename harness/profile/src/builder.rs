@@ -186,8 +186,8 @@ pub struct ProfileDescription {
     /// ProfileHeader `profileType`, 1..100 characters.
     #[serde(default)]
     pub profile_type: Option<String>,
-    /// SAIP version `major.minor` for the ProfileHeader; default `2.3`, or `3.1` with
-    /// `telecom_version = 2` (the version that introduced DF.TELECOM v2).
+    /// SAIP version `major.minor` for the ProfileHeader; default `2.3`, or the version that
+    /// introduced the newest template the profile uses (`3.1` with `telecom_version = 2`).
     #[serde(default)]
     pub saip_version: Option<String>,
     /// ADF.USIM / ADF.ISIM AIDs (hex, 5..16 bytes, starting `A0000000871002` / `...1004`).
@@ -498,7 +498,8 @@ struct Valid {
     puk_attempts: u8,
     spn: Option<Vec<u8>>,
     profile_type: String,
-    version: (i64, i64),
+    /// Explicit header version; `None` = derived from the templates used.
+    version: Option<(u8, u8)>,
     usim_aid: Vec<u8>,
     isim_aid: Vec<u8>,
     oplmn: Vec<([u8; 3], Vec<u8>)>,
@@ -949,23 +950,17 @@ impl ProfileDescription {
         if profile_type.is_empty() || profile_type.chars().count() > 100 {
             return Err(invalid("profile_type", "must be 1..100 characters"));
         }
-        let version = match self.saip_version.as_deref() {
-            Some(text) => text
-                .split_once('.')
-                .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
-                .ok_or_else(|| invalid("saip_version", "must be MAJOR.MINOR, e.g. \"2.3\""))?,
-            // 2.3, or the version that introduced the newest template the profile uses (DF.TELECOM
-            // v2 came with 3.1), so the default never trips the linter's SAIP-COMPAT-006.
-            None => {
-                let telecom_v2 = self.telecom && self.telecom_version == Some(2);
-                let needed = telecom_v2
-                    .then(|| crate::templates::since("2.23.143.1.2.3.2"))
-                    .flatten()
-                    .map_or((2, 3), |v| (v.major, v.minor));
-                needed.max((2, 3))
-            }
-        };
-        if version.0 < 2 {
+        // `None`: the header gets the version the profile's templates need (see `build`).
+        let version = self
+            .saip_version
+            .as_deref()
+            .map(|text| {
+                text.split_once('.')
+                    .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
+                    .ok_or_else(|| invalid("saip_version", "must be MAJOR.MINOR, e.g. \"2.3\""))
+            })
+            .transpose()?;
+        if version.is_some_and(|v| v.0 < 2) {
             return Err(invalid("saip_version", "must be 2.0 or later"));
         }
         if !self.oplmn.is_empty() && !self.opt_usim {
@@ -1033,7 +1028,7 @@ impl ProfileDescription {
             puk_attempts: attempts("puk_attempts", self.puk_attempts, 10)?,
             spn,
             profile_type,
-            version: (i64::from(version.0), i64::from(version.1)),
+            version,
             usim_aid,
             isim_aid,
             oplmn,
@@ -1959,12 +1954,21 @@ pub fn build(desc: &ProfileDescription) -> Result<ProfilePackage, BuildError> {
         services.push(0x8B);
     }
     services.sort_unstable();
+    // Default header version: 2.3, or the one that introduced the newest template used (e.g.
+    // 3.1 for DF.TELECOM v2), so a default description never trips SAIP-COMPAT-006/008.
+    let version = v.version.unwrap_or_else(|| {
+        templates
+            .iter()
+            .filter_map(|n| crate::templates::since(&template(n)))
+            .map(|s| (s.major, s.minor))
+            .fold((2, 3), Ord::max)
+    });
     let gfste = templates.iter().map(|n| oid(0x06, &template(n))).collect();
     let header = cons(
         0xA0,
         vec![
-            int(0x80, v.version.0),
-            int(0x81, v.version.1),
+            int(0x80, i64::from(version.0)),
+            int(0x81, i64::from(version.1)),
             prim(0x82, v.profile_type.as_bytes().to_vec()),
             prim(0x83, v.iccid.to_plain_bcd().to_vec()),
             cons(0xA5, services.into_iter().map(|s| prim(s, [])).collect()),

@@ -759,3 +759,17 @@ proptest! {
         prop_assert_eq!(adn.size, usize::from(records) * 28);
     }
 }
+
+/// The header declares the version the templates need unless the description says otherwise.
+#[rstest]
+#[case::base_templates("", (2, 3))]
+#[case::telecom_v2("telecom = true\ntelecom_version = 2", (3, 1))]
+#[case::explicit_older("telecom = true\ntelecom_version = 2\nsaip_version = \"2.2\"", (2, 2))]
+fn header_version_follows_the_templates(#[case] extra: &str, #[case] want: (i64, i64)) {
+    let pkg = build(&desc(extra)).unwrap();
+    let h = pkg.header().expect("header");
+    assert_eq!(
+        (h.major_version, h.minor_version),
+        (Some(want.0), Some(want.1))
+    );
+}
